@@ -1,0 +1,87 @@
+"""The callbacks every run gets, all Keras' own: backup for resuming, TensorBoard, CSV history,
+best/last checkpoints, early stopping and reduce-on-plateau, configured from `trainer`."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import keras
+
+from common.runs import read_history
+from common.schema import Config
+
+
+def monitor_name(config: Config, has_validation: bool) -> str:
+    """`trainer.monitor`, or its training-set twin when there is no validation data."""
+    monitor = config.trainer.monitor
+    return monitor if has_validation else monitor.removeprefix("val_")
+
+
+def best_so_far(history_csv: Path, monitor: str) -> float | None:
+    """The best monitored value already in history, so a resumed run keeps its best.keras."""
+    values = [float(row[monitor]) for row in read_history(history_csv) if row.get(monitor)]
+    values = [v for v in values if not math.isnan(v)]
+    if not values:
+        return None
+    higher_is_better = any(word in monitor for word in ("acc", "auc", "precision", "recall"))
+    return max(values) if higher_is_better else min(values)
+
+
+def standard_callbacks(
+    config: Config,
+    folder: Path,
+    log_dir: Path,
+    has_validation: bool,
+    save_models: bool = True,
+) -> list[keras.callbacks.Callback]:
+    trainer = config.trainer
+    monitor = monitor_name(config, has_validation)
+    history_csv = folder / "history.csv"
+    callbacks: list[keras.callbacks.Callback] = [
+        # delete_checkpoint=False: the driver removes the backup once metrics are written, so a
+        # kill between the last epoch and the end of the run still resumes instead of restarting.
+        keras.callbacks.BackupAndRestore(
+            str(folder / "backup"), double_checkpoint=True, delete_checkpoint=False
+        ),
+        keras.callbacks.CSVLogger(str(history_csv), append=True),
+    ]
+    if config.output.tensorboard.enabled:
+        callbacks.append(
+            keras.callbacks.TensorBoard(
+                log_dir=str(log_dir),
+                histogram_freq=config.output.tensorboard.histogram_freq,
+                write_graph=config.output.tensorboard.write_graph,
+            )
+        )
+    if save_models:
+        callbacks += [
+            keras.callbacks.ModelCheckpoint(
+                str(folder / "best.keras"),
+                monitor=monitor,
+                save_best_only=True,
+                initial_value_threshold=best_so_far(history_csv, monitor),
+            ),
+            keras.callbacks.ModelCheckpoint(str(folder / "last.keras")),
+        ]
+    stopping = trainer.early_stopping
+    if stopping.enabled and has_validation:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor=monitor,
+                patience=stopping.patience,
+                min_delta=stopping.min_delta,
+                restore_best_weights=stopping.restore_best_weights,
+            )
+        )
+    plateau = trainer.reduce_on_plateau
+    if plateau.enabled:
+        callbacks.append(
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=monitor,
+                factor=plateau.factor,
+                patience=plateau.patience,
+                min_lr=plateau.min_learning_rate,
+            )
+        )
+    return callbacks

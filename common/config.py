@@ -1,0 +1,408 @@
+"""Load, merge, override and validate configs — strictly, and without importing TensorFlow.
+
+    config = load_config("binary", ["trainer.epochs=3", "model.units=[64,64]"])
+
+Resolution order: schema defaults (`common.schema`) < `extends:` chain < the YAML file < the
+command-line overrides. Every key is checked against the schema: an unknown key fails with its
+full dotted path and a did-you-mean, a wrong type names the expected type and what was given.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from common import datasets
+from common.errors import ConfigError, UserError, did_you_mean, unknown_name
+from common.schema import Config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = PROJECT_ROOT / "configs"
+RECIPE_DIR = PROJECT_ROOT / "recipes"
+
+
+# --------------------------------------------------------------------------------------------
+# Finding recipes and configs (file names only: no imports)
+# --------------------------------------------------------------------------------------------
+
+
+def recipe_names() -> list[str]:
+    return sorted(p.stem for p in RECIPE_DIR.glob("*.py") if not p.stem.startswith("_"))
+
+
+def config_names() -> list[str]:
+    return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
+
+
+def find_config(target: str) -> Path:
+    """A path to a YAML file, or a config name such as `binary` or `binary-imdb`."""
+    path = Path(target)
+    if path.suffix in (".yaml", ".yml") or path.parent != Path("."):
+        if not path.is_file():
+            raise UserError(f"config file not found: {target}")
+        return path
+    named = CONFIG_DIR / f"{target}.yaml"
+    if not named.is_file():
+        raise UserError(unknown_name("config or recipe", target, config_names()))
+    return named
+
+
+# --------------------------------------------------------------------------------------------
+# YAML, extends and overrides
+# --------------------------------------------------------------------------------------------
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as file:
+            data = yaml.safe_load(file)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise UserError(f"{where}: malformed YAML: {error.problem}.") from None
+    except OSError as error:
+        raise UserError(f"cannot read config {path}: {error.strerror}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: a config must be a mapping of sections, got {type(data).__name__}.")
+    return data
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def read_with_extends(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a config and the chain it `extends:` (a config name or a path beside it)."""
+    path = path.resolve()
+    if path in seen:
+        chain = " -> ".join(p.name for p in (*seen, path))
+        raise UserError(f"{path.name}: `extends` forms a cycle: {chain}.")
+    data = read_yaml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ConfigError("extends", f"expected a config name or path, got {parent!r}.")
+    beside = path.parent / parent
+    parent_path = beside if beside.is_file() else find_config(parent)
+    return deep_merge(read_with_extends(parent_path, (*seen, path)), data)
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """`trainer.epochs=3` -> (["trainer", "epochs"], 3). Values are YAML scalars or lists."""
+    key, sep, value = text.partition("=")
+    if not sep or not key or any(not part for part in key.split(".")):
+        raise UserError(f"override {text!r} must look like section.key=value, e.g. trainer.epochs=3.")
+    try:
+        parsed = yaml.safe_load(value) if value else None
+    except yaml.YAMLError:
+        raise UserError(f"override {text!r}: the value is not valid YAML.") from None
+    return key.split("."), parsed
+
+
+def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
+    data = deep_merge({}, data)
+    for text in overrides:
+        keys, value = parse_override(text)
+        node = data
+        for depth, key in enumerate(keys[:-1]):
+            child = node.get(key)
+            if child is None:
+                child = node[key] = {}
+            elif not isinstance(child, dict):
+                dotted = ".".join(keys[: depth + 1])
+                raise ConfigError(dotted, f"is a value, not a section; cannot set {'.'.join(keys)}.")
+            else:
+                child = node[key] = dict(child)
+            node = child
+        node[keys[-1]] = value
+    return data
+
+
+# --------------------------------------------------------------------------------------------
+# Strict, typed construction of the dataclasses
+# --------------------------------------------------------------------------------------------
+
+
+def _type_name(annotation: Any) -> str:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(arg) for arg in typing.get_args(annotation))
+    if origin is list:
+        return f"a list of {_type_name(typing.get_args(annotation)[0])}"
+    if origin is dict:
+        return "a mapping"
+    if annotation is type(None):
+        return "null"
+    if dataclasses.is_dataclass(annotation):
+        return "a section"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def _given(value: Any) -> str:
+    return f"{value!r} ({type(value).__name__})"
+
+
+def _coerce(value: Any, annotation: Any, key: str) -> Any:
+    """Return `value` as `annotation`, or raise a ConfigError naming `key`."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        for option in typing.get_args(annotation):
+            try:
+                return _coerce(value, option, key)
+            except ConfigError:
+                continue
+        raise ConfigError(key, f"expected {_type_name(annotation)}, got {_given(value)}.")
+    if annotation is type(None):
+        if value is None:
+            return None
+    elif dataclasses.is_dataclass(annotation):
+        if isinstance(value, dict):
+            return build_section(annotation, value, key)
+    elif origin is list:
+        if isinstance(value, list):
+            (item_type,) = typing.get_args(annotation)
+            return [_coerce(item, item_type, f"{key}[{i}]") for i, item in enumerate(value)]
+    elif origin is dict:
+        if isinstance(value, dict):
+            key_type, value_type = typing.get_args(annotation)
+            return {
+                _coerce(k, key_type, f"{key}.{k}"): _coerce(v, value_type, f"{key}.{k}")
+                for k, v in value.items()
+            }
+    elif annotation is bool:
+        if isinstance(value, bool):
+            return value
+    elif annotation is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif annotation is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):  # YAML 1.1 reads "1e-3" as a string
+            try:
+                return float(value)
+            except ValueError:
+                pass
+    elif annotation is str:
+        if isinstance(value, str):
+            return value
+    elif annotation is Any:
+        return value
+    raise ConfigError(key, f"expected {_type_name(annotation)}, got {_given(value)}.")
+
+
+def _check_bounds(value: Any, metadata: typing.Mapping[str, Any], key: str) -> None:
+    if value is None:
+        return
+    choices = metadata.get("choices")
+    if choices and value not in choices:
+        raise ConfigError(key, unknown_name("value", value, choices))
+    low, high, below = metadata.get("min"), metadata.get("max"), metadata.get("below")
+    if low is not None and value < low:
+        raise ConfigError(key, f"must be at least {low}, got {value}.")
+    if high is not None and value > high:
+        raise ConfigError(key, f"must be at most {high}, got {value}.")
+    if below is not None and value >= below:
+        raise ConfigError(key, f"must be below {below}, got {value}.")
+
+
+def build_section(cls: type, data: dict[str, Any], prefix: str = "") -> Any:
+    """Build dataclass `cls` from `data`, rejecting unknown keys with their full path."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for name, value in data.items():
+        key = f"{prefix}.{name}" if prefix else str(name)
+        if name not in fields:
+            hint = did_you_mean(str(name), fields)
+            valid = ", ".join(fields)
+            raise ConfigError(key, f"unknown key.{hint} Valid keys here: {valid}.")
+        values[name] = _coerce(value, hints[name], key)
+        _check_bounds(values[name], fields[name].metadata, key)
+    missing = [
+        name
+        for name, f in fields.items()
+        if name not in values
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        key = f"{prefix}.{missing[0]}" if prefix else missing[0]
+        raise ConfigError(key, "is required.")
+    return cls(**values)
+
+
+# --------------------------------------------------------------------------------------------
+# The model section: the recipe's default config is its schema
+# --------------------------------------------------------------------------------------------
+
+# Range rules for model keys, by name: a recipe that names a key `dropout` or `units` gets the
+# same checks as every other recipe, without writing them.
+_NONNEGATIVE = ("l1", "l2", "noise_stddev", "label_smoothing")
+_POSITIVE = ("units", "filters", "latent_dim", "kernel_size", "blocks", "embedding_dim")
+
+
+def _check_model_value(key: str, value: Any) -> None:
+    leaf = key.rsplit(".", 1)[-1]
+    items = value if isinstance(value, list) else [value]
+    numbers = [v for v in items if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    for number in numbers:
+        if leaf.endswith("dropout") and not 0 <= number < 1:
+            raise ConfigError(key, f"a dropout rate must be in [0, 1), got {number}.")
+        if leaf in _NONNEGATIVE and number < 0:
+            raise ConfigError(key, f"must be at least 0, got {number}.")
+        if leaf in _POSITIVE and number < 1:
+            raise ConfigError(key, f"must be at least 1, got {number}.")
+
+
+def _like(value: Any, example: Any, key: str) -> Any:
+    """Coerce `value` to the type of the recipe default `example`."""
+    if example is None or value is None:
+        return value
+    if isinstance(example, bool):
+        return _coerce(value, bool, key)
+    if isinstance(example, int):
+        return _coerce(value, int, key)
+    if isinstance(example, float):
+        return _coerce(value, float, key)
+    if isinstance(example, str):
+        return _coerce(value, str, key)
+    if isinstance(example, list):
+        if not isinstance(value, list):
+            raise ConfigError(key, f"expected a list like {example!r}, got {_given(value)}.")
+        if example:
+            return [_like(item, example[0], f"{key}[{i}]") for i, item in enumerate(value)]
+        return value
+    if isinstance(example, dict):
+        if not isinstance(value, dict):
+            raise ConfigError(key, f"expected a section, got {_given(value)}.")
+        return merge_model(example, value, key)
+    return value
+
+
+def merge_model(defaults: dict[str, Any], given: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """Merge a config's `model` section onto the recipe's defaults, type-checked by example."""
+    merged = dict(defaults)
+    for name, value in given.items():
+        key = f"{prefix}.{name}"
+        if name not in defaults:
+            hint = did_you_mean(str(name), defaults)
+            valid = ", ".join(defaults) or "(none)"
+            raise ConfigError(key, f"unknown key for this recipe.{hint} Valid keys here: {valid}.")
+        merged[name] = _like(value, defaults[name], key)
+        _check_model_value(key, merged[name])
+    return merged
+
+
+def recipe_model_defaults(recipe: str) -> dict[str, Any]:
+    path = CONFIG_DIR / f"{recipe}.yaml"
+    if not path.is_file():
+        raise UserError(f"recipe {recipe!r} has no default config at configs/{recipe}.yaml.")
+    model = read_with_extends(path).get("model") or {}
+    if not isinstance(model, dict):
+        raise ConfigError("model", f"configs/{recipe}.yaml: the model section must be a mapping.")
+    return model
+
+
+# --------------------------------------------------------------------------------------------
+# Cross-field checks: one small function, one actionable message each
+# --------------------------------------------------------------------------------------------
+
+
+def _check_dataset(config: Config) -> None:
+    datasets.check_source(config.data)
+
+
+def _check_splits(config: Config) -> None:
+    data = config.data
+    if data.split == "holdout" and data.test_split + data.validation_split >= 1:
+        raise ConfigError(
+            "data.validation_split",
+            f"test_split + validation_split must leave training data, "
+            f"got {data.test_split} + {data.validation_split}.",
+        )
+
+
+def _check_plateau(config: Config) -> None:
+    if config.trainer.reduce_on_plateau.enabled and config.optimizer.schedule.name != "constant":
+        raise ConfigError(
+            "trainer.reduce_on_plateau.enabled",
+            "cannot adjust a learning-rate schedule; set optimizer.schedule.name=constant "
+            "or turn reduce_on_plateau off.",
+        )
+
+
+def _check_class_weight(config: Config) -> None:
+    weight = config.trainer.class_weight
+    if isinstance(weight, str) and weight != "balanced":
+        raise ConfigError("trainer.class_weight", f"expected 'balanced' or a mapping, got {weight!r}.")
+
+
+def _check_optimizer(config: Config) -> None:
+    optimizer = config.optimizer
+    if optimizer.weight_decay is not None and optimizer.name != "adamw":
+        raise ConfigError(
+            "optimizer.weight_decay", "is used by adamw only; set optimizer.name=adamw or remove it."
+        )
+
+
+CHECKS = (_check_dataset, _check_splits, _check_plateau, _check_class_weight, _check_optimizer)
+
+
+# --------------------------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------------------------
+
+
+def from_dict(data: dict[str, Any], name: str = "") -> Config:
+    """Validate a raw mapping (already merged and overridden) into a Config."""
+    recipe = data.get("recipe")
+    if recipe is None:
+        raise ConfigError("recipe", f"is required. Valid: {', '.join(recipe_names())}.")
+    if recipe not in recipe_names():
+        raise ConfigError("recipe", unknown_name("recipe", recipe, recipe_names()))
+    model = data.get("model") or {}
+    if not isinstance(model, dict):
+        raise ConfigError("model", f"expected a section, got {_given(model)}.")
+    data = {**data, "model": {}}
+    config = build_section(Config, data)
+    config.model = merge_model(recipe_model_defaults(recipe), model, "model")
+    config.name = config.name or name or recipe
+    for check in CHECKS:
+        check(config)
+    return config
+
+
+def load_config(target: str, overrides: Sequence[str] = ()) -> Config:
+    """Load a config by name (`binary`, `binary-imdb`) or path, then apply overrides."""
+    path = find_config(target)
+    data = apply_overrides(read_with_extends(path), overrides)
+    return from_dict(data, name=data.get("name") or path.stem)
+
+
+def to_dict(config: Config) -> dict[str, Any]:
+    return dataclasses.asdict(config)
+
+
+def to_yaml(config: Config) -> str:
+    return yaml.safe_dump(to_dict(config), sort_keys=False, default_flow_style=None)
+
+
+def model_options(config: Config) -> types.SimpleNamespace:
+    """The model section with attribute access, for recipes: `options.units`."""
+    return types.SimpleNamespace(**config.model)

@@ -1,0 +1,281 @@
+"""Named data sources, loaded into NumPy train/test arrays.
+
+Every default config trains on data that ships with a dependency (scikit-learn's bundled sets)
+so that it runs offline. The Keras datasets are read by the same parsers whether the file was
+downloaded by `keras.utils.get_file` (with Keras' own checksum) or given as a local
+`data.path`; ragged arrays go through Keras' restricted unpickler, which rebuilds NumPy arrays
+and nothing else.
+
+This module imports neither TensorFlow nor scikit-learn at import time: `check_source` runs
+during config validation, which must answer instantly.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from common.errors import ConfigError, unknown_name
+from common.schema import DataConfig
+
+KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+KERAS_SEED = 113  # the shuffle seed keras.datasets uses, so splits match theirs
+
+
+@dataclass
+class Dataset:
+    """Train and test arrays; validation is carved out of train by `common.splits`."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: list[str] | None = None
+
+    @property
+    def num_classes(self) -> int | None:
+        return len(self.class_names) if self.class_names else None
+
+
+# --------------------------------------------------------------------------------------------
+# scikit-learn's bundled datasets (offline)
+# --------------------------------------------------------------------------------------------
+
+
+def _load_sklearn(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
+    from sklearn import datasets as sklearn_datasets
+    from sklearn.model_selection import train_test_split
+
+    bunch = getattr(sklearn_datasets, f"load_{name}")()
+    x = bunch.data.astype("float32")
+    y = bunch.target
+    if name == "digits":
+        x = x / 16.0  # pixel intensities 0..16
+        if data.image_layout == "image":
+            x = x.reshape(-1, 8, 8, 1)
+    class_names = [str(c) for c in bunch.target_names] if "target_names" in bunch else None
+    y = y.astype("int32" if class_names else "float32")
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=data.test_split, random_state=seed, stratify=y if stratify else None
+    )
+    return Dataset(x_train, y_train, x_test, y_test, class_names)
+
+
+# --------------------------------------------------------------------------------------------
+# Keras datasets: downloaded and cached by Keras, or read from `data.path`
+# --------------------------------------------------------------------------------------------
+
+KERAS_FILES = {
+    "imdb": ("imdb.npz", "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"),
+    "reuters": ("reuters.npz", "d6586e694ee56d7a4e65172e12b3e987c03096cb01eab99753921ef915959916"),
+    "boston_housing": (
+        "boston_housing.npz",
+        "f553886a1f8d56431e820c5b82552d9d95cfcb96d1e678153f8839538947dff5",
+    ),
+    "mnist": ("mnist.npz", "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"),
+}
+
+
+def keras_file(name: str, data: DataConfig) -> str:
+    """The local copy of a Keras dataset file: `data.path`, or Keras' verified download."""
+    if data.path:
+        return data.path
+    import keras
+
+    filename, file_hash = KERAS_FILES[name]
+    return keras.utils.get_file(filename, origin=KERAS_ORIGIN + filename, file_hash=file_hash)
+
+
+def read_npz(path: str) -> dict[str, np.ndarray]:
+    """Arrays of an .npz; ragged (object) arrays through Keras' restricted unpickler."""
+    from keras.src.datasets import npz_utils
+
+    return dict(npz_utils.load_npz(path))
+
+
+def multi_hot(sequences: np.ndarray | list, num_words: int) -> np.ndarray:
+    """Word-index sequences -> a 0/1 matrix, as in "Deep Learning with Python", ch. 4."""
+    matrix = np.zeros((len(sequences), num_words), dtype="uint8")
+    for row, sequence in enumerate(sequences):
+        matrix[row, np.asarray(sequence, dtype="int64")] = 1
+    return matrix
+
+
+def _word_indices(sequences: np.ndarray, num_words: int) -> list[np.ndarray]:
+    """Keras' encoding: start_char=1, oov_char=2, word indices offset by index_from=3."""
+    encoded = []
+    for sequence in sequences:
+        words = np.asarray(sequence, dtype="int64") + 3
+        words[words >= num_words] = 2
+        encoded.append(np.concatenate([[1], words]))
+    return encoded
+
+
+def _shuffled(rng: np.random.RandomState, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    order = np.arange(len(arrays[0]))
+    rng.shuffle(order)
+    return tuple(array[order] for array in arrays)
+
+
+def _split_at(fraction: float, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    cut = int(len(arrays[0]) * (1 - fraction))
+    return tuple(part for array in arrays for part in (array[:cut], array[cut:]))
+
+
+def _load_imdb(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
+    arrays = read_npz(keras_file("imdb", data))
+    rng = np.random.RandomState(KERAS_SEED)
+    x_train, y_train = _shuffled(rng, arrays["x_train"], arrays["y_train"])
+    x_test, y_test = _shuffled(rng, arrays["x_test"], arrays["y_test"])
+    return Dataset(
+        multi_hot(_word_indices(x_train, data.num_words), data.num_words),
+        y_train.astype("int32"),
+        multi_hot(_word_indices(x_test, data.num_words), data.num_words),
+        y_test.astype("int32"),
+        ["negative", "positive"],
+    )
+
+
+def _load_reuters(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
+    arrays = read_npz(keras_file("reuters", data))
+    x, y = _shuffled(np.random.RandomState(KERAS_SEED), arrays["x"], arrays["y"])
+    x = multi_hot(_word_indices(x, data.num_words), data.num_words)
+    x_train, x_test, y_train, y_test = _split_at(data.test_split, x, y.astype("int32"))
+    num_topics = int(y.max()) + 1
+    return Dataset(x_train, y_train, x_test, y_test, [f"topic_{i}" for i in range(num_topics)])
+
+
+def _load_boston_housing(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
+    arrays = read_npz(keras_file("boston_housing", data))
+    x, y = _shuffled(np.random.RandomState(KERAS_SEED), arrays["x"], arrays["y"])
+    x_train, x_test, y_train, y_test = _split_at(
+        data.test_split, x.astype("float32"), y.astype("float32")
+    )
+    return Dataset(x_train, y_train, x_test, y_test)
+
+
+def _load_mnist(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
+    arrays = read_npz(keras_file("mnist", data))
+
+    def images(x: np.ndarray) -> np.ndarray:
+        x = x.astype("float32") / 255.0
+        return x[..., None] if data.image_layout == "image" else x.reshape(len(x), -1)
+
+    return Dataset(
+        images(arrays["x_train"]),
+        arrays["y_train"].astype("int32"),
+        images(arrays["x_test"]),
+        arrays["y_test"].astype("int32"),
+        [str(digit) for digit in range(10)],
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Local files: CSV and NPZ
+# --------------------------------------------------------------------------------------------
+
+
+def csv_header(path: str) -> list[str]:
+    with open(path, newline="", encoding="utf-8") as file:
+        return next(csv.reader(file), [])
+
+
+def _load_csv(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
+    from sklearn.model_selection import train_test_split
+
+    with open(data.path, newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    if not rows:
+        raise ConfigError("data.path", f"{data.path} has a header but no rows.")
+    features = data.features or [c for c in rows[0] if c != data.target]
+    columns = []
+    for column in features:
+        try:
+            columns.append([float(row[column]) for row in rows])
+        except ValueError:
+            raise ConfigError(
+                "data.features",
+                f"column {column!r} of {data.path} is not numeric; list numeric columns only.",
+            ) from None
+    x = np.asarray(columns, dtype="float32").T
+    targets = [row[data.target] for row in rows]
+    class_names = None
+    try:
+        y = np.asarray(targets, dtype="float32")
+        if stratify:
+            class_names = [str(int(c)) for c in np.unique(y)]
+            y = y.astype("int32")
+    except ValueError:  # text labels: classes in sorted order
+        class_names = sorted(set(targets))
+        y = np.asarray([class_names.index(t) for t in targets], dtype="int32")
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=data.test_split, random_state=seed, stratify=y if stratify else None
+    )
+    return Dataset(x_train, y_train, x_test, y_test, class_names)
+
+
+def _load_npz_file(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
+    from sklearn.model_selection import train_test_split
+
+    with np.load(data.path, allow_pickle=False) as arrays:
+        arrays = dict(arrays)
+    if {"x_train", "y_train", "x_test", "y_test"} <= arrays.keys():
+        return Dataset(arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"])
+    if {"x", "y"} <= arrays.keys():
+        x_train, x_test, y_train, y_test = train_test_split(
+            arrays["x"],
+            arrays["y"],
+            test_size=data.test_split,
+            random_state=seed,
+            stratify=arrays["y"] if stratify else None,
+        )
+        return Dataset(x_train, y_train, x_test, y_test)
+    raise ConfigError(
+        "data.path",
+        f"{data.path} holds {sorted(arrays)}; expected x_train, y_train, x_test, y_test or x, y.",
+    )
+
+
+Loader = Callable[[str, DataConfig, int, bool], Dataset]
+
+DATASETS: dict[str, Loader] = {
+    "breast_cancer": _load_sklearn,
+    "digits": _load_sklearn,
+    "wine": _load_sklearn,
+    "iris": _load_sklearn,
+    "diabetes": _load_sklearn,
+    "imdb": _load_imdb,
+    "reuters": _load_reuters,
+    "boston_housing": _load_boston_housing,
+    "mnist": _load_mnist,
+    "csv": _load_csv,
+    "npz": _load_npz_file,
+}
+NEEDS_PATH = ("csv", "npz")
+
+
+def check_source(data: DataConfig) -> None:
+    """Config-time checks that need no data loaded: names, files, CSV columns."""
+    if data.dataset not in DATASETS:
+        raise ConfigError("data.dataset", unknown_name("dataset", data.dataset, DATASETS))
+    if data.dataset in NEEDS_PATH and not data.path:
+        raise ConfigError("data.path", f"dataset {data.dataset!r} needs a file: set data.path.")
+    if data.path and not Path(data.path).is_file():
+        raise ConfigError("data.path", f"file not found: {data.path}")
+    if data.dataset == "csv":
+        header = csv_header(data.path)
+        if data.target is None:
+            raise ConfigError("data.target", f"set the column to predict; columns: {header}.")
+        for key, column in [("data.target", data.target), *[("data.features", f) for f in data.features or []]]:
+            if column not in header:
+                raise ConfigError(key, unknown_name(f"column in {data.path}:", column, header))
+
+
+def load(data: DataConfig, seed: int, stratify: bool) -> Dataset:
+    """Load `data.dataset`; `stratify` keeps class proportions in the test split."""
+    check_source(data)
+    return DATASETS[data.dataset](data.dataset, data, seed, stratify)

@@ -1,0 +1,114 @@
+"""The strategy factory: one place turns `distribute.strategy` into a tf.distribute.Strategy.
+
+    auto          TPU if `distribute.tpu` is set, multi-worker if TF_CONFIG is set,
+                  mirrored over several GPUs, else the default strategy
+    default       tf.distribute.get_strategy()
+    one_device    OneDeviceStrategy on the first device listed (or the first GPU, else CPU)
+    mirrored      MirroredStrategy over `distribute.devices`, all GPUs, or the logical CPUs
+    multi_worker  MultiWorkerMirroredStrategy, cluster from TF_CONFIG
+    tpu           TPUStrategy on `distribute.tpu` ("local" for a TPU VM)
+
+Keras 3 does not support ParameterServerStrategy with `fit()`; asking for it is a clear error.
+"""
+
+from __future__ import annotations
+
+import os
+
+import tensorflow as tf
+
+from common.errors import ConfigError, UserError
+from common.schema import DistributeConfig
+
+
+def configure_host(config: DistributeConfig) -> None:
+    """Split the host CPU into `cpu_devices` logical devices (before TensorFlow starts)."""
+    if config.cpu_devices == 1:
+        return
+    (cpu, *_) = tf.config.list_physical_devices("CPU")
+    current = tf.config.get_logical_device_configuration(cpu)
+    if current and len(current) == config.cpu_devices:
+        return
+    try:
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(config.cpu_devices)]
+        )
+    except RuntimeError:
+        raise UserError(
+            f"distribute.cpu_devices={config.cpu_devices}: TensorFlow already started in this "
+            "process with a different number of CPU devices; run in a fresh process."
+        ) from None
+
+
+def resolve_name(config: DistributeConfig) -> str:
+    """The concrete strategy `auto` stands for on this machine."""
+    if config.strategy != "auto":
+        return config.strategy
+    if config.tpu:
+        return "tpu"
+    if os.environ.get("TF_CONFIG"):
+        return "multi_worker"
+    if len(tf.config.list_logical_devices("GPU")) > 1:
+        return "mirrored"
+    return "default"
+
+
+def _tpu_strategy(address: str | None) -> tf.distribute.Strategy:
+    if not address:
+        raise ConfigError("distribute.tpu", "set the TPU address, or 'local' on a TPU VM.")
+    try:
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=address)
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+    except (ValueError, RuntimeError, tf.errors.OpError) as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise UserError(
+            f"distribute.tpu={address!r}: no TPU found ({first_line}). Check the address, or use "
+            "distribute.strategy=auto to train on the devices this machine has."
+        ) from None
+    return tf.distribute.TPUStrategy(resolver)
+
+
+def make_strategy(config: DistributeConfig) -> tf.distribute.Strategy:
+    configure_host(config)
+    name = resolve_name(config)
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "one_device":
+        gpus = tf.config.list_logical_devices("GPU")
+        device = (config.devices or [gpus[0].name if gpus else "/cpu:0"])[0]
+        return tf.distribute.OneDeviceStrategy(device)
+    if name == "mirrored":
+        devices = config.devices
+        if devices is None and not tf.config.list_logical_devices("GPU"):
+            devices = [d.name for d in tf.config.list_logical_devices("CPU")]
+        return tf.distribute.MirroredStrategy(devices)
+    if name == "multi_worker":
+        if not os.environ.get("TF_CONFIG"):
+            raise ConfigError(
+                "distribute.strategy",
+                "multi_worker needs TF_CONFIG describing the cluster "
+                "(or use `cookbook train ... --workers N` to start one on this machine).",
+            )
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    if name == "tpu":
+        return _tpu_strategy(config.tpu)
+    if name == "parameter_server":
+        raise ConfigError(
+            "distribute.strategy",
+            "parameter_server is not supported by Keras 3's fit(); use multi_worker "
+            "(synchronous data parallelism across machines) instead.",
+        )
+    raise ConfigError("distribute.strategy", f"unknown strategy {name!r}")
+
+
+def describe(strategy: tf.distribute.Strategy) -> dict[str, object]:
+    try:
+        devices = list(strategy.extended.worker_devices)
+    except RuntimeError:  # the default strategy places ops wherever TensorFlow chooses
+        devices = []
+    return {
+        "strategy": type(strategy).__name__,
+        "replicas": strategy.num_replicas_in_sync,
+        "replica_devices": devices,
+    }

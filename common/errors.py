@@ -1,0 +1,36 @@
+"""The one error type users see: a mistake in what they asked for, not a bug in the cookbook.
+
+The CLI prints a `UserError` as a short paragraph and exits with code 2, no traceback.
+Everything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+EXIT_USAGE = 2
+
+
+class UserError(Exception):
+    """A config, file or command-line mistake with a message that says how to fix it."""
+
+
+class ConfigError(UserError):
+    """A mistake in a config: names the dotted key, what was expected and what was given."""
+
+    def __init__(self, key: str, message: str):
+        self.key = key
+        super().__init__(f"{key}: {message}" if key else message)
+
+
+def did_you_mean(name: str, valid: Iterable[str]) -> str:
+    """' Did you mean 'adam'?' when a close match exists, else ''."""
+    matches = difflib.get_close_matches(str(name), list(valid), n=1, cutoff=0.6)
+    return f" Did you mean '{matches[0]}'?" if matches else ""
+
+
+def unknown_name(what: str, name: object, valid: Iterable[str]) -> str:
+    """`Unknown optimizer 'adamm'. Did you mean 'adam'? Valid: sgd, rmsprop, adam, adamw.`"""
+    valid = list(valid)
+    return f"unknown {what} {name!r}.{did_you_mean(str(name), valid)} Valid: {', '.join(valid)}."

@@ -1,0 +1,52 @@
+"""Reusable model blocks for the Functional API: normalised inputs and regularised dense stacks.
+
+Only `keras.layers` and `keras.ops` live here, so every recipe's model also builds and trains
+on the JAX backend. Normalisation statistics are learned from the training split only
+(`Normalization.adapt`), and travel inside the saved model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+from keras import layers
+
+
+def normalized_input(x_train: np.ndarray, name: str = "features") -> tuple[keras.KerasTensor, keras.KerasTensor]:
+    """An Input for rows shaped like `x_train`, and its standardised version."""
+    inputs = keras.Input(shape=x_train.shape[1:], name=name)
+    normalizer = layers.Normalization(name="normalization")
+    normalizer.adapt(x_train)
+    return inputs, normalizer(inputs)
+
+
+def regularizer(l1: float, l2: float) -> keras.regularizers.Regularizer | None:
+    return keras.regularizers.L1L2(l1=l1, l2=l2) if (l1 or l2) else None
+
+
+def dense_stack(
+    x: keras.KerasTensor,
+    units: Sequence[int],
+    *,
+    activation: str = "relu",
+    dropout: float = 0.0,
+    l1: float = 0.0,
+    l2: float = 0.0,
+    batch_norm: bool = False,
+) -> keras.KerasTensor:
+    """Dense -> [BatchNorm] -> activation -> [Dropout], once per entry of `units`."""
+    for index, width in enumerate(units, start=1):
+        x = layers.Dense(
+            width,
+            use_bias=not batch_norm,
+            kernel_regularizer=regularizer(l1, l2),
+            name=f"dense_{index}",
+        )(x)
+        if batch_norm:
+            x = layers.BatchNormalization(name=f"batch_norm_{index}")(x)
+        x = layers.Activation(activation, name=f"{activation}_{index}")(x)
+        if dropout:
+            x = layers.Dropout(dropout, name=f"dropout_{index}")(x)
+    return x

@@ -1,0 +1,33 @@
+"""The learning-curve PNG: loss and the first metric, training beside validation, per epoch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from common.runs import read_history  # noqa: E402
+
+
+def learning_curve(history_csv: Path, output: Path, title: str) -> Path | None:
+    rows = read_history(history_csv)
+    if not rows:
+        return None
+    epochs = [int(row["epoch"]) + 1 for row in rows]
+    names = [k for k in rows[0] if k not in ("epoch", "learning_rate") and not k.startswith("val_")]
+    figure, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.6), squeeze=False)
+    for axis, name in zip(axes[0], names):
+        axis.plot(epochs, [float(row[name]) for row in rows], label="training")
+        if f"val_{name}" in rows[0]:
+            axis.plot(epochs, [float(row[f"val_{name}"]) for row in rows], label="validation")
+        axis.set_xlabel("epoch")
+        axis.set_title(name)
+        axis.legend()
+    figure.suptitle(title)
+    figure.tight_layout()
+    figure.savefig(output, dpi=100)
+    plt.close(figure)
+    return output

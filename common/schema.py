@@ -1,0 +1,143 @@
+"""The typed config schema: every section, its defaults, and the values each key accepts.
+
+YAML files only override these defaults (see `common.config`). A field's metadata may carry
+`choices` (valid names), `min`/`max` (inclusive bounds) or `below` (exclusive upper bound);
+the loader enforces them and names the key in its message.
+
+The `model` section is the one exception: its keys belong to the recipe, so its schema is the
+recipe's own default config (`configs/<recipe>.yaml`). See `common.config.check_model_section`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw")
+SCHEDULES = ("constant", "exponential", "inverse_time", "cosine", "one_cycle")
+STRATEGIES = ("auto", "default", "one_device", "mirrored", "multi_worker", "tpu", "parameter_server")
+SPLITS = ("holdout", "kfold", "iterated_kfold")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+
+
+def _choices(*names: str) -> dict[str, Any]:
+    return {"choices": names}
+
+
+@dataclass
+class DataConfig:
+    """Where the examples come from and how they are split and batched."""
+
+    dataset: str = "breast_cancer"
+    path: str | None = None  # a local file; for Keras datasets, used instead of downloading
+    target: str | None = None  # CSV: the column to predict
+    features: list[str] | None = None  # CSV: the input columns (default: all but target)
+    test_split: float = field(default=0.2, metadata={"min": 0.0, "below": 1.0})
+    validation_split: float = field(default=0.2, metadata={"min": 0.0, "below": 1.0})
+    split: str = field(default="holdout", metadata=_choices(*SPLITS))
+    folds: int = field(default=4, metadata={"min": 2})
+    repeats: int = field(default=1, metadata={"min": 1})  # iterated K-fold
+    batch_size: int = field(default=32, metadata={"min": 1})  # the global batch
+    shuffle: bool = True
+    cache: bool = True
+    num_words: int = field(default=10000, metadata={"min": 3})  # IMDB / Reuters vocabulary
+    image_layout: str = field(default="flat", metadata=_choices("flat", "image"))
+
+
+@dataclass
+class ScheduleConfig:
+    """Learning-rate schedule. Steps are optimizer steps; `*_epochs` are converted using the
+    number of steps per epoch, so a schedule survives a change of batch size."""
+
+    name: str = field(default="constant", metadata=_choices(*SCHEDULES))
+    decay_epochs: float = field(default=1.0, metadata={"min": 0.0})  # exponential, inverse_time
+    decay_rate: float = field(default=0.9, metadata={"min": 0.0})
+    staircase: bool = False
+    warmup_epochs: float = field(default=0.0, metadata={"min": 0.0})  # cosine
+    alpha: float = field(default=0.0, metadata={"min": 0.0, "max": 1.0})  # cosine floor
+    peak_fraction: float = field(default=0.3, metadata={"min": 0.0, "below": 1.0})  # one_cycle
+    div_factor: float = field(default=25.0, metadata={"min": 1.0})  # one_cycle start = peak/div
+
+
+@dataclass
+class OptimizerConfig:
+    name: str = field(default="adam", metadata=_choices(*OPTIMIZERS))
+    learning_rate: float = field(default=1e-3, metadata={"min": 0.0})
+    # sgd: default 0.9; rmsprop: default 0.0 (Keras' own default).
+    momentum: float | None = field(default=None, metadata={"min": 0.0, "below": 1.0})
+    nesterov: bool = False
+    weight_decay: float | None = field(default=None, metadata={"min": 0.0})
+    clipnorm: float | None = field(default=None, metadata={"min": 0.0})
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+
+
+@dataclass
+class EarlyStoppingConfig:
+    enabled: bool = True
+    patience: int = field(default=10, metadata={"min": 0})
+    min_delta: float = field(default=0.0, metadata={"min": 0.0})
+    restore_best_weights: bool = True
+
+
+@dataclass
+class ReduceOnPlateauConfig:
+    enabled: bool = False
+    factor: float = field(default=0.5, metadata={"min": 0.0, "below": 1.0})
+    patience: int = field(default=5, metadata={"min": 0})
+    min_learning_rate: float = field(default=1e-6, metadata={"min": 0.0})
+
+
+@dataclass
+class TrainerConfig:
+    epochs: int = field(default=20, metadata={"min": 1})
+    monitor: str = "val_loss"
+    early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
+    reduce_on_plateau: ReduceOnPlateauConfig = field(default_factory=ReduceOnPlateauConfig)
+    # None, "balanced" (inverse class frequency, from the training split), or {class: weight}.
+    class_weight: str | dict[int, float] | None = None
+    precision: str = field(default="float32", metadata=_choices(*PRECISIONS))
+    # XLA measured at less than half the speed of graph mode on a 2-core CPU: off by default.
+    jit_compile: bool = False
+    steps_per_execution: int = field(default=1, metadata={"min": 1})
+    deterministic: bool = False  # tf.config.experimental.enable_op_determinism()
+    verbose: int = field(default=2, metadata={"min": 0, "max": 2})
+
+
+@dataclass
+class DistributeConfig:
+    strategy: str = field(default="auto", metadata=_choices(*STRATEGIES))
+    devices: list[str] | None = None  # e.g. ["/gpu:0", "/gpu:1"]; default: all visible
+    cpu_devices: int = field(default=1, metadata={"min": 1})  # split the host CPU (testing)
+    tpu: str | None = None  # TPU address, or "local"
+    scale_learning_rate: bool = False  # multiply the learning rate by the number of replicas
+
+
+@dataclass
+class TensorBoardConfig:
+    enabled: bool = True
+    histogram_freq: int = field(default=0, metadata={"min": 0})
+    write_graph: bool = True
+
+
+@dataclass
+class OutputConfig:
+    dir: str = "runs"
+    save_models: bool = True
+    plot: bool = True
+    tensorboard: TensorBoardConfig = field(default_factory=TensorBoardConfig)
+
+
+@dataclass
+class Config:
+    """A whole experiment. `name` groups runs under `runs/<name>/`; it defaults to the config
+    file's stem, so `configs/binary-imdb.yaml` runs under `runs/binary-imdb/`."""
+
+    recipe: str
+    name: str = ""
+    seed: int = 42
+    data: DataConfig = field(default_factory=DataConfig)
+    model: dict[str, Any] = field(default_factory=dict)
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    trainer: TrainerConfig = field(default_factory=TrainerConfig)
+    distribute: DistributeConfig = field(default_factory=DistributeConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)

@@ -1,0 +1,78 @@
+"""Validation splits: one holdout, or (iterated) K-fold over the training data.
+
+The test split is never touched here; it is held out by `common.datasets` and used once, at
+the end. K-fold uses scikit-learn's splitters (stratified for classification).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from common.datasets import Dataset
+from common.schema import DataConfig
+
+
+@dataclass
+class Split:
+    """What one model trains and validates on. `name` is "holdout", "fold-1", ... or "final"."""
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray | None
+    y_val: np.ndarray | None
+    num_classes: int | None
+
+    @property
+    def has_validation(self) -> bool:
+        return self.x_val is not None and len(self.x_val) > 0
+
+
+def holdout(dataset: Dataset, data: DataConfig, seed: int, stratify: bool) -> Split:
+    from sklearn.model_selection import train_test_split
+
+    if data.validation_split == 0:
+        return full_training(dataset, "holdout")
+    # validation_split is a fraction of all data; rescale it to a fraction of the train split.
+    fraction = data.validation_split / (1 - data.test_split)
+    x_train, x_val, y_train, y_val = train_test_split(
+        dataset.x_train,
+        dataset.y_train,
+        test_size=fraction,
+        random_state=seed,
+        stratify=dataset.y_train if stratify else None,
+    )
+    return Split("holdout", x_train, y_train, x_val, y_val, dataset.num_classes)
+
+
+def kfold(dataset: Dataset, data: DataConfig, seed: int, stratify: bool) -> Iterator[Split]:
+    """K folds, repeated `data.repeats` times with reshuffling for iterated K-fold."""
+    from sklearn.model_selection import KFold, RepeatedKFold, RepeatedStratifiedKFold, StratifiedKFold
+
+    repeats = data.repeats if data.split == "iterated_kfold" else 1
+    if stratify:
+        splitter = (
+            RepeatedStratifiedKFold(n_splits=data.folds, n_repeats=repeats, random_state=seed)
+            if repeats > 1
+            else StratifiedKFold(n_splits=data.folds, shuffle=True, random_state=seed)
+        )
+    else:
+        splitter = (
+            RepeatedKFold(n_splits=data.folds, n_repeats=repeats, random_state=seed)
+            if repeats > 1
+            else KFold(n_splits=data.folds, shuffle=True, random_state=seed)
+        )
+    x, y = dataset.x_train, dataset.y_train
+    for index, (train_index, val_index) in enumerate(splitter.split(x, y), start=1):
+        yield Split(
+            f"fold-{index}", x[train_index], y[train_index], x[val_index], y[val_index],
+            dataset.num_classes,
+        )
+
+
+def full_training(dataset: Dataset, name: str = "final") -> Split:
+    """All training data, no validation: the final model after K-fold model selection."""
+    return Split(name, dataset.x_train, dataset.y_train, None, None, dataset.num_classes)

@@ -1,0 +1,78 @@
+"""The standard table: for each kind of target, its head, loss, metrics and common-sense baseline.
+
+    binary      -> Dense(1, sigmoid)   + binary cross-entropy        ; baseline: majority class
+    multiclass  -> Dense(k, softmax)   + sparse categorical CE       ; baseline: majority class
+    multilabel  -> Dense(k, sigmoid)   + binary cross-entropy        ; baseline: label frequencies
+    regression  -> Dense(1, linear)    + mean squared error, MAE     ; baseline: mean target
+
+A baseline is scored by the same loss and metric objects as the model, on constant
+predictions made from the training targets, so the two columns in metrics.json compare alike.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import layers
+
+TASKS = ("binary", "multiclass", "multilabel", "regression")
+CLASSIFICATION = ("binary", "multiclass", "multilabel")
+
+
+def head(x: keras.KerasTensor, task: str, num_classes: int | None = None) -> keras.KerasTensor:
+    """The output layer, kept in float32 so mixed precision leaves the loss stable."""
+    if task == "binary":
+        return layers.Dense(1, activation="sigmoid", dtype="float32", name="probability")(x)
+    if task == "multiclass":
+        return layers.Dense(num_classes, activation="softmax", dtype="float32", name="probabilities")(x)
+    if task == "multilabel":
+        return layers.Dense(num_classes, activation="sigmoid", dtype="float32", name="probabilities")(x)
+    if task == "regression":
+        return layers.Dense(1, dtype="float32", name="prediction")(x)
+    raise ValueError(f"unknown task {task!r}; valid: {', '.join(TASKS)}")
+
+
+def loss(task: str) -> keras.losses.Loss:
+    return {
+        "binary": keras.losses.BinaryCrossentropy,
+        "multiclass": keras.losses.SparseCategoricalCrossentropy,
+        "multilabel": keras.losses.BinaryCrossentropy,
+        "regression": keras.losses.MeanSquaredError,
+    }[task]()
+
+
+def metrics(task: str) -> list[keras.metrics.Metric]:
+    if task == "binary":
+        return [keras.metrics.BinaryAccuracy(name="accuracy"), keras.metrics.AUC(name="auc")]
+    if task == "multiclass":
+        return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+    if task == "multilabel":
+        return [keras.metrics.BinaryAccuracy(name="accuracy"), keras.metrics.AUC(name="auc", multi_label=True)]
+    return [keras.metrics.MeanAbsoluteError(name="mae")]
+
+
+def baseline_predictions(task: str, y_train: np.ndarray, count: int, num_classes: int | None) -> np.ndarray:
+    """Constant predictions from the training targets alone."""
+    if task == "binary":
+        prior = float(np.mean(y_train))
+        return np.full((count, 1), prior, dtype="float32")
+    if task == "multiclass":
+        prior = np.bincount(y_train.astype("int64"), minlength=num_classes) / len(y_train)
+        return np.tile(prior.astype("float32"), (count, 1))
+    if task == "multilabel":
+        return np.tile(np.mean(y_train, axis=0, dtype="float32"), (count, 1))
+    return np.full((count, 1), float(np.mean(y_train)), dtype="float32")
+
+
+def score(task: str, y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    """Loss and metrics of `y_pred`, named as `model.evaluate(..., return_dict=True)` names them."""
+    y_true = y_true.reshape(len(y_true), -1) if task in ("binary", "regression") else y_true
+    results = {"loss": float(loss(task)(y_true, y_pred))}
+    for metric in metrics(task):
+        metric.update_state(y_true, y_pred)
+        results[metric.name] = float(metric.result())
+    return results
+
+
+def baseline(task: str, y_train: np.ndarray, y_eval: np.ndarray, num_classes: int | None) -> dict[str, float]:
+    return score(task, y_eval, baseline_predictions(task, y_train, len(y_eval), num_classes))

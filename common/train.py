@@ -1,0 +1,251 @@
+"""The one driver every recipe runs through.
+
+    config -> strategy -> data -> split(s) -> build + compile in scope -> fit -> evaluate -> artifacts
+
+Holdout: one model, validated on a held-out part of the training data, then scored once on the
+test split. K-fold: one model per fold scores the configuration (mean ± std); then a final model
+is trained on all training data for the mean best epoch count, and scored on the test split.
+Each fit resumes from its BackupAndRestore folder, so a killed run continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import shutil
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from common import callbacks as callbacks_module
+from common import distribute, plots, runs, splits
+from common.config import model_options
+from common.optimizers import make_optimizer
+from common.recipe import load_recipe
+from common.schema import Config
+from common.splits import Split
+
+
+def set_up(config: Config) -> tf.distribute.Strategy:
+    """Strategy first (logical devices must be configured before TensorFlow starts), then
+    seeds, determinism and the dtype policy."""
+    strategy = distribute.make_strategy(config.distribute)
+    keras.utils.set_random_seed(config.seed)
+    if config.trainer.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    keras.mixed_precision.set_dtype_policy(config.trainer.precision)
+    return strategy
+
+
+def environment(config: Config, strategy: tf.distribute.Strategy) -> dict[str, Any]:
+    return {
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "command": sys.argv,
+        "host": socket.gethostname(),
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+        "devices": [device.name for device in tf.config.list_logical_devices()],
+        **distribute.describe(strategy),
+        "strategy_config": config.distribute.strategy,
+        "seed": config.seed,
+        "deterministic": config.trainer.deterministic,
+        "precision": config.trainer.precision,
+        "jit_compile": config.trainer.jit_compile,
+        "steps_per_execution": config.trainer.steps_per_execution,
+        "global_batch_size": config.data.batch_size,
+    }
+
+
+def class_weights(config: Config, split: Split, task: str) -> dict[int, float] | None:
+    weight = config.trainer.class_weight
+    if weight is None or task not in ("binary", "multiclass"):
+        return None
+    if weight == "balanced":
+        from sklearn.utils.class_weight import compute_class_weight
+
+        classes = np.unique(split.y_train)
+        values = compute_class_weight("balanced", classes=classes, y=split.y_train)
+        return {int(c): float(v) for c, v in zip(classes, values)}
+    return {int(k): float(v) for k, v in weight.items()}
+
+
+def build(recipe, config: Config, strategy, split: Split, epochs: int) -> keras.Model:
+    """Model, optimizer and metrics, all created inside the strategy's scope."""
+    steps_per_epoch = max(1, math.ceil(len(split.x_train) / config.data.batch_size))
+    replicas = strategy.num_replicas_in_sync if config.distribute.scale_learning_rate else 1
+    with strategy.scope():
+        model = recipe.build_model(split, model_options(config))
+        optimizer = make_optimizer(config.optimizer, steps_per_epoch, epochs, replicas)
+        recipe.compile_model(model, optimizer, config)
+    return model
+
+
+def fit(recipe, config: Config, strategy, split: Split, folder: Path, log_dir: Path,
+        epochs: int, save_models: bool = True) -> tuple[keras.Model, list[dict[str, str]]]:
+    """Train on `split`, resuming from `folder/backup` if an earlier attempt was killed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    history_csv = folder / "history.csv"
+    runs.trim_history(history_csv, runs.backup_epoch(folder / "backup"))
+    model = build(recipe, config, strategy, split, epochs)
+    train_data = recipe.make_dataset(split.x_train, split.y_train, config, True)
+    validation_data = (
+        recipe.make_dataset(split.x_val, split.y_val, config, False) if split.has_validation else None
+    )
+    callbacks = callbacks_module.standard_callbacks(
+        config, folder, log_dir, split.has_validation, save_models
+    ) + recipe.callbacks(folder, split, config)
+    model.fit(
+        train_data,
+        validation_data=validation_data,
+        epochs=epochs,
+        callbacks=callbacks,
+        class_weight=class_weights(config, split, recipe.task),
+        verbose=config.trainer.verbose,
+    )
+    return model, runs.read_history(history_csv)
+
+
+def best_epoch(history: list[dict[str, str]], monitor: str) -> int:
+    """1-based epoch with the best monitored value."""
+    values = [float(row[monitor]) for row in history]
+    higher_is_better = any(word in monitor for word in ("acc", "auc", "precision", "recall"))
+    index = int(np.argmax(values) if higher_is_better else np.argmin(values))
+    return int(history[index]["epoch"]) + 1
+
+
+def evaluate(recipe, config: Config, model: keras.Model, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    data = recipe.make_dataset(x, y, config, False)
+    return {k: float(v) for k, v in model.evaluate(data, verbose=0, return_dict=True).items()}
+
+
+def load_model(path: Path) -> keras.Model:
+    return keras.saving.load_model(path, safe_mode=True)
+
+
+def mean_and_std(results: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    return {
+        name: {"mean": float(np.mean([r[name] for r in results])), "std": float(np.std([r[name] for r in results]))}
+        for name in results[0]
+    }
+
+
+def run_kfold(recipe, config, strategy, dataset, run_dir: Path, stratify: bool) -> dict[str, Any]:
+    """Score the configuration on K folds; returns the per-fold and summary entries."""
+    monitor = callbacks_module.monitor_name(config, has_validation=True)
+    folds = []
+    for split in splits.kfold(dataset, config.data, config.seed, stratify):
+        fold_dir = run_dir / "folds" / split.name
+        result_path = fold_dir / "result.json"
+        if result_path.is_file():  # finished before a kill: keep it
+            folds.append(json.loads(result_path.read_text(encoding="utf-8")))
+            continue
+        print(f"\n{split.name}: {len(split.x_train)} training, {len(split.x_val)} validation examples")
+        model, history = fit(
+            recipe, config, strategy, split, fold_dir, run_dir / "logs" / split.name,
+            config.trainer.epochs, save_models=False,
+        )
+        result = {
+            "fold": split.name,
+            "validation": evaluate(recipe, config, model, split.x_val, split.y_val),
+            "baseline": recipe.baseline(split, split.x_val, split.y_val, config),
+            "best_epoch": best_epoch(history, monitor),
+        }
+        runs.write_json(result_path, result)
+        shutil.rmtree(fold_dir / "backup", ignore_errors=True)
+        folds.append(result)
+        keras.backend.clear_session(free_memory=True)
+    return {
+        "folds": folds,
+        "kfold": mean_and_std([f["validation"] for f in folds]),
+        "kfold_baseline": mean_and_std([f["baseline"] for f in folds]),
+    }
+
+
+def train(config: Config, run_dir: Path | None = None) -> tuple[Path, dict[str, Any]]:
+    """Train `config` in a new run folder, or resume the unfinished run in `run_dir`."""
+    strategy = set_up(config)
+    recipe = load_recipe(config.recipe)
+    if run_dir is None:
+        run_dir = runs.new_run_dir(config)
+        runs.write_config(run_dir, config)
+    elif (run_dir / "metrics.json").is_file():
+        print(f"{run_dir} already finished; nothing to resume.")
+        return run_dir, json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    print(f"Run folder: {run_dir}")
+    runs.write_json(run_dir / "environment.json", environment(config, strategy))
+
+    stratify = recipe.task in ("binary", "multiclass")
+    dataset = recipe.prepare(recipe.load_data(config), config)
+    metrics: dict[str, Any] = {"config": config.name, "recipe": config.recipe, "task": recipe.task}
+
+    if config.data.split == "holdout":
+        split = splits.holdout(dataset, config.data, config.seed, stratify)
+        epochs = config.trainer.epochs
+    else:
+        metrics.update(run_kfold(recipe, config, strategy, dataset, run_dir, stratify))
+        split = splits.full_training(dataset)
+        best_epochs = [fold["best_epoch"] for fold in metrics["folds"]]
+        stopping = config.trainer.early_stopping.enabled
+        epochs = max(1, round(float(np.mean(best_epochs)))) if stopping else config.trainer.epochs
+        print(f"\nfinal model: all {len(split.x_train)} training examples, {epochs} epochs")
+
+    log_dir = run_dir / "logs" / ("final" if split.name == "final" else "")
+    model, history = fit(recipe, config, strategy, split, run_dir, log_dir, epochs)
+    best_path = run_dir / ("best.keras" if split.has_validation else "last.keras")
+    if not split.has_validation:
+        shutil.copyfile(run_dir / "last.keras", run_dir / "best.keras")
+    model = load_model(best_path)
+
+    metrics["epochs"] = len(history)
+    if split.has_validation:
+        metrics["best_epoch"] = best_epoch(history, callbacks_module.monitor_name(config, True))
+        metrics["validation"] = evaluate(recipe, config, model, split.x_val, split.y_val)
+    metrics["test"] = evaluate(recipe, config, model, dataset.x_test, dataset.y_test)
+    metrics["baseline"] = recipe.baseline(split, dataset.x_test, dataset.y_test, config)
+    metrics.update(recipe.report(model, dataset, run_dir, config))
+    if config.output.plot:
+        plots.learning_curve(run_dir / "history.csv", run_dir / "learning_curve.png", config.name)
+    runs.write_json(run_dir / "metrics.json", metrics)
+    shutil.rmtree(run_dir / "backup", ignore_errors=True)
+    print_summary(run_dir, metrics)
+    return run_dir, metrics
+
+
+def print_summary(run_dir: Path, metrics: dict[str, Any]) -> None:
+    print(f"\nRun: {run_dir}")
+    if "kfold" in metrics:
+        print(f"{len(metrics['folds'])}-fold validation (mean ± std)      baseline")
+        for name, score in metrics["kfold"].items():
+            base = metrics["kfold_baseline"].get(name, {}).get("mean", float("nan"))
+            print(f"  {name:<12} {score['mean']:>10.4f} ± {score['std']:<10.4f} {base:>10.4f}")
+    print(f"{'test':<14} {'model':>10} {'baseline':>12}")
+    for name, value in metrics["test"].items():
+        base = metrics["baseline"].get(name, float("nan"))
+        print(f"  {name:<12} {value:>10.4f} {base:>12.4f}")
+
+
+def check(config: Config) -> dict[str, Any]:
+    """Validate, build under the strategy and run one training step; writes no run folder."""
+    strategy = set_up(config)
+    recipe = load_recipe(config.recipe)
+    dataset = recipe.prepare(recipe.load_data(config), config)
+    split = splits.holdout(dataset, config.data, config.seed, recipe.task in ("binary", "multiclass"))
+    model = build(recipe, config, strategy, split, config.trainer.epochs)
+    data = recipe.make_dataset(split.x_train, split.y_train, config, True)
+    history = model.fit(data.take(1), epochs=1, verbose=0)
+    loss = float(history.history["loss"][-1])
+    return {
+        "recipe": config.recipe,
+        "parameters": model.count_params(),
+        "loss_after_one_step": loss,
+        **distribute.describe(strategy),
+    }

@@ -1,0 +1,34 @@
+"""
+Title: Single-label multiclass classification with a softmax head
+Why: the same dense network as the binary recipe, but one probability per class, trained
+with sparse categorical cross-entropy (integer labels — no one-hot copy of the targets),
+and judged against always predicting the most frequent class.
+
+Default data: scikit-learn's 8x8 handwritten digits, flattened to 64 features (offline).
+Variant: `multiclass-reuters.yaml` — Reuters newswires, 46 topics, multi-hot over 10,000
+words, Dense(64) -> Dense(64) as in "Deep Learning with Python", chapter 4.
+"""
+
+import keras
+
+from common import models, tasks
+
+TASK = "multiclass"
+
+
+def build_model(split, options):
+    if options.normalize:
+        inputs, x = models.normalized_input(split.x_train)
+    else:
+        inputs = x = keras.Input(shape=split.x_train.shape[1:], name="features")
+    x = models.dense_stack(
+        x,
+        options.units,
+        activation=options.activation,
+        dropout=options.dropout,
+        l1=options.l1,
+        l2=options.l2,
+        batch_norm=options.batch_norm,
+    )
+    outputs = tasks.head(x, TASK, split.num_classes)
+    return keras.Model(inputs, outputs, name="multiclass_classifier")
