@@ -35,7 +35,6 @@ def standard_callbacks(
     has_validation: bool,
     save_models: bool = True,
 ) -> list[keras.callbacks.Callback]:
-    trainer = config.trainer
     monitor = monitor_name(config, has_validation)
     history_csv = folder / "history.csv"
     callbacks: list[keras.callbacks.Callback] = [
@@ -54,16 +53,28 @@ def standard_callbacks(
                 write_graph=config.output.tensorboard.write_graph,
             )
         )
-    if save_models:
-        callbacks += [
+    if save_models and has_validation:
+        # Without validation data the driver copies last.keras to best.keras, so a monitored
+        # "best" would be wasted work (and a model such as a GAN may log no `loss` at all).
+        callbacks.append(
             keras.callbacks.ModelCheckpoint(
                 str(folder / "best.keras"),
                 monitor=monitor,
                 save_best_only=True,
                 initial_value_threshold=best_so_far(history_csv, monitor),
-            ),
-            keras.callbacks.ModelCheckpoint(str(folder / "last.keras")),
-        ]
+            )
+        )
+    if save_models:
+        callbacks.append(keras.callbacks.ModelCheckpoint(str(folder / "last.keras")))
+    return callbacks + control_callbacks(config, has_validation)
+
+
+def control_callbacks(config: Config, has_validation: bool) -> list[keras.callbacks.Callback]:
+    """Early stopping and reduce-on-plateau from `trainer`: what decides how long and how fast a
+    model trains. Shared by runs and by every tuning trial, so a trial trains as a run would."""
+    trainer = config.trainer
+    monitor = monitor_name(config, has_validation)
+    callbacks: list[keras.callbacks.Callback] = []
     stopping = trainer.early_stopping
     if stopping.enabled and has_validation:
         callbacks.append(

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from common import datasets
+from common import datasets, search_space
 from common.errors import ConfigError, UserError, did_you_mean, unknown_name
 from common.schema import Config
 
@@ -361,7 +361,29 @@ def _check_optimizer(config: Config) -> None:
         )
 
 
-CHECKS = (_check_dataset, _check_splits, _check_plateau, _check_class_weight, _check_optimizer)
+def _check_tune_space(config: Config) -> None:
+    """Each `tune.space` entry names a config key, and each of its values fits that key: every
+    choice, and both ends of every range, is applied as an override and loaded like any config."""
+    if not config.tune.space:
+        return
+    resolved = to_dict(config)
+    resolved["tune"]["space"] = {}  # a trial is not itself a sweep
+    for entry in search_space.parse(config.tune.space, resolved):
+        for value in entry.candidates():
+            override = f"{entry.key}={search_space.yaml_text(value)}"
+            try:
+                from_dict(apply_overrides(resolved, [override]), name=config.name)
+            except ConfigError as error:
+                raise ConfigError(
+                    f"tune.space.{entry.key}",
+                    f"the value {search_space.yaml_text(value)} does not fit: {error}",
+                ) from None
+
+
+CHECKS = (
+    _check_dataset, _check_splits, _check_plateau, _check_class_weight, _check_optimizer,
+    _check_tune_space,
+)
 
 
 # --------------------------------------------------------------------------------------------

@@ -91,10 +91,16 @@ def keras_file(name: str, data: DataConfig) -> str:
 
 
 def read_npz(path: str) -> dict[str, np.ndarray]:
-    """Arrays of an .npz; ragged (object) arrays through Keras' restricted unpickler."""
+    """Arrays of an .npz; ragged (object) arrays through Keras' restricted unpickler, which
+    rebuilds NumPy arrays of plain Python values and refuses anything else."""
+    import pickle
+
     from keras.src.datasets import npz_utils
 
-    return dict(npz_utils.load_npz(path))
+    try:
+        return dict(npz_utils.load_npz(path))
+    except (pickle.UnpicklingError, ValueError, OSError) as error:
+        raise ConfigError("data.path", f"cannot read {path} as a Keras dataset file: {error}") from None
 
 
 def multi_hot(sequences: np.ndarray | list, num_words: int) -> np.ndarray:

@@ -21,7 +21,8 @@ def learning_curve(history_csv: Path, output: Path, title: str) -> Path | None:
     figure, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.6), squeeze=False)
     for axis, name in zip(axes[0], names):
         axis.plot(epochs, [float(row[name]) for row in rows], label="training")
-        if f"val_{name}" in rows[0]:
+        # CSVLogger writes "NA" for validation columns when a fit has no validation data.
+        if rows[0].get(f"val_{name}", "NA") != "NA":
             axis.plot(epochs, [float(row[f"val_{name}"]) for row in rows], label="validation")
         axis.set_xlabel("epoch")
         axis.set_title(name)

@@ -52,7 +52,7 @@ def default_make_dataset(x: np.ndarray, y: np.ndarray | None, config: Config, tr
 def default_compile_model(model, optimizer, config: Config, *, task: str) -> None:
     model.compile(
         optimizer=optimizer,
-        loss=tasks.loss(task),
+        loss=tasks.loss(task, config.trainer.loss),
         metrics=tasks.metrics(task),
         jit_compile=config.trainer.jit_compile,
         steps_per_execution=config.trainer.steps_per_execution,
@@ -62,7 +62,7 @@ def default_compile_model(model, optimizer, config: Config, *, task: str) -> Non
 def default_baseline(
     split: Split, x: np.ndarray, y: np.ndarray, config: Config, *, task: str
 ) -> dict[str, float]:
-    return tasks.baseline(task, split.y_train, y, split.num_classes)
+    return tasks.baseline(task, split.y_train, y, split.num_classes, config.trainer.loss)
 
 
 def default_callbacks(run_dir: Path, split: Split, config: Config) -> list:

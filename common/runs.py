@@ -10,6 +10,9 @@
         metrics.json       test metrics beside the baseline's (and per-fold scores for K-fold)
         learning_curve.png
     runs/<config name>/latest -> the newest run
+
+KerasTuner sweeps (`common.tune`) live beside the runs, in `runs/<config name>/tune-<time>-<id>/`;
+`runs/<config name>/latest-tune` points at the newest.
 """
 
 from __future__ import annotations
@@ -27,24 +30,27 @@ from common.errors import UserError
 from common.schema import Config
 
 
-def new_run_dir(config: Config) -> Path:
-    """Create a fresh folder; the random suffix keeps runs started in the same second apart."""
+def new_run_dir(config: Config, prefix: str = "") -> Path:
+    """Create a fresh folder; the random suffix keeps runs started in the same second apart.
+
+    `prefix` names another kind of folder in the same group: sweeps are `tune-<time>-<id>`, and
+    `latest-tune` points at the newest one, so `latest` stays a training run."""
     group = Path(config.output.dir) / config.name
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     while True:
-        run_dir = group / f"{stamp}-{secrets.token_hex(3)}"
+        run_dir = group / f"{prefix}{stamp}-{secrets.token_hex(3)}"
         try:
             run_dir.mkdir(parents=True, exist_ok=False)
             break
         except FileExistsError:
             continue
-    point_latest(run_dir)
+    point_latest(run_dir, f"latest-{prefix.strip('-')}" if prefix else "latest")
     return run_dir
 
 
-def point_latest(run_dir: Path) -> None:
-    """Atomically repoint `<group>/latest` at `run_dir` (a relative symlink)."""
-    link = run_dir.parent / "latest"
+def point_latest(run_dir: Path, name: str = "latest") -> None:
+    """Atomically repoint `<group>/<name>` at `run_dir` (a relative symlink)."""
+    link = run_dir.parent / name
     temporary = run_dir.parent / f".latest-{secrets.token_hex(4)}"
     temporary.symlink_to(run_dir.name)
     os.replace(temporary, link)

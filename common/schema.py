@@ -18,6 +18,14 @@ SCHEDULES = ("constant", "exponential", "inverse_time", "cosine", "one_cycle")
 STRATEGIES = ("auto", "default", "one_device", "mirrored", "multi_worker", "tpu", "parameter_server")
 SPLITS = ("holdout", "kfold", "iterated_kfold")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+TUNERS = ("random", "bayesian", "hyperband", "grid")
+# Keras loss names accepted by `trainer.loss`, which replaces the task's standard loss.
+LOSSES = (
+    "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
+    "sparse_categorical_crossentropy", "categorical_focal_crossentropy", "mean_squared_error",
+    "mean_absolute_error", "mean_squared_logarithmic_error", "huber", "log_cosh", "hinge",
+    "squared_hinge", "kl_divergence", "poisson",
+)
 
 
 def _choices(*names: str) -> dict[str, Any]:
@@ -91,6 +99,7 @@ class ReduceOnPlateauConfig:
 class TrainerConfig:
     epochs: int = field(default=20, metadata={"min": 1})
     monitor: str = "val_loss"
+    loss: str | None = field(default=None, metadata=_choices(*LOSSES))  # None: the task's standard
     early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
     reduce_on_plateau: ReduceOnPlateauConfig = field(default_factory=ReduceOnPlateauConfig)
     # None, "balanced" (inverse class frequency, from the training split), or {class: weight}.
@@ -128,6 +137,31 @@ class OutputConfig:
 
 
 @dataclass
+class TuneConfig:
+    """A KerasTuner sweep (`cookbook tune`). `space` maps dotted config keys to search specs,
+
+        space:
+          model.units: {choice: [[16, 16], [64, 64]]}
+          optimizer.learning_rate: {float: [1.0e-4, 1.0e-2], sampling: log}
+          model.dropout: {float: [0.0, 0.5], step: 0.1}
+          data.batch_size: {int: [16, 64], step: 16}
+          model.batch_norm: {boolean: true}
+
+    parsed and checked by `common.search_space`. Every other section is the base config that
+    each trial overrides."""
+
+    tuner: str = field(default="random", metadata=_choices(*TUNERS))
+    objective: str = "val_loss"
+    # None: "max" for accuracy, AUC, precision and recall, "min" otherwise (as for checkpoints).
+    direction: str | None = field(default=None, metadata=_choices("min", "max"))
+    max_trials: int = field(default=10, metadata={"min": 1})  # hyperband: set by epochs and factor
+    executions_per_trial: int = field(default=1, metadata={"min": 1})  # averaged, new weights each
+    epochs: int | None = field(default=None, metadata={"min": 1})  # per trial (hyperband: the most)
+    hyperband_factor: int = field(default=3, metadata={"min": 2})
+    space: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Config:
     """A whole experiment. `name` groups runs under `runs/<name>/`; it defaults to the config
     file's stem, so `configs/binary-imdb.yaml` runs under `runs/binary-imdb/`."""
@@ -141,3 +175,4 @@ class Config:
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     distribute: DistributeConfig = field(default_factory=DistributeConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    tune: TuneConfig = field(default_factory=TuneConfig)

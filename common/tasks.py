@@ -19,20 +19,50 @@ TASKS = ("binary", "multiclass", "multilabel", "regression")
 CLASSIFICATION = ("binary", "multiclass", "multilabel")
 
 
-def head(x: keras.KerasTensor, task: str, num_classes: int | None = None) -> keras.KerasTensor:
-    """The output layer, kept in float32 so mixed precision leaves the loss stable."""
-    if task == "binary":
-        return layers.Dense(1, activation="sigmoid", dtype="float32", name="probability")(x)
-    if task == "multiclass":
-        return layers.Dense(num_classes, activation="softmax", dtype="float32", name="probabilities")(x)
-    if task == "multilabel":
-        return layers.Dense(num_classes, activation="sigmoid", dtype="float32", name="probabilities")(x)
+def initial_bias(task: str, targets: np.ndarray | None, num_classes: int | None):
+    """Start the head at the baseline: the training mean for regression, the log-odds or
+    log-priors of the classes for classification ("init well", Karpathy's training recipe)."""
+    if targets is None:
+        return "zeros"
     if task == "regression":
-        return layers.Dense(1, dtype="float32", name="prediction")(x)
-    raise ValueError(f"unknown task {task!r}; valid: {', '.join(TASKS)}")
+        value = np.mean(targets, axis=0)
+    elif task == "binary":
+        prior = np.clip(np.mean(targets), 1e-3, 1 - 1e-3)
+        value = np.log(prior / (1 - prior))
+    elif task == "multiclass":
+        counts = np.bincount(targets.astype("int64"), minlength=num_classes) + 1.0
+        value = np.log(counts / counts.sum())
+    else:
+        return "zeros"
+    return keras.initializers.Constant(np.asarray(value, dtype="float32").tolist())
 
 
-def loss(task: str) -> keras.losses.Loss:
+def head(
+    x: keras.KerasTensor,
+    task: str,
+    num_classes: int | None = None,
+    targets: np.ndarray | None = None,
+) -> keras.KerasTensor:
+    """The output layer, kept in float32 so mixed precision leaves the loss stable. Given the
+    training `targets`, its bias starts at the baseline's prediction."""
+    bias = initial_bias(task, targets, num_classes)
+    if task == "binary":
+        units, activation, name = 1, "sigmoid", "probability"
+    elif task == "multiclass":
+        units, activation, name = num_classes, "softmax", "probabilities"
+    elif task == "multilabel":
+        units, activation, name = num_classes, "sigmoid", "probabilities"
+    elif task == "regression":
+        units, activation, name = 1, None, "prediction"
+    else:
+        raise ValueError(f"unknown task {task!r}; valid: {', '.join(TASKS)}")
+    return layers.Dense(units, activation=activation, bias_initializer=bias, dtype="float32", name=name)(x)
+
+
+def loss(task: str, name: str | None = None):
+    """The task's standard loss, or the Keras loss `name` (from `trainer.loss`)."""
+    if name:
+        return keras.losses.get(name)
     return {
         "binary": keras.losses.BinaryCrossentropy,
         "multiclass": keras.losses.SparseCategoricalCrossentropy,
@@ -64,15 +94,18 @@ def baseline_predictions(task: str, y_train: np.ndarray, count: int, num_classes
     return np.full((count, 1), float(np.mean(y_train)), dtype="float32")
 
 
-def score(task: str, y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+def score(task: str, y_true: np.ndarray, y_pred: np.ndarray, loss_name: str | None = None) -> dict[str, float]:
     """Loss and metrics of `y_pred`, named as `model.evaluate(..., return_dict=True)` names them."""
     y_true = y_true.reshape(len(y_true), -1) if task in ("binary", "regression") else y_true
-    results = {"loss": float(loss(task)(y_true, y_pred))}
+    results = {"loss": float(keras.ops.mean(loss(task, loss_name)(y_true, y_pred)))}
     for metric in metrics(task):
         metric.update_state(y_true, y_pred)
         results[metric.name] = float(metric.result())
     return results
 
 
-def baseline(task: str, y_train: np.ndarray, y_eval: np.ndarray, num_classes: int | None) -> dict[str, float]:
-    return score(task, y_eval, baseline_predictions(task, y_train, len(y_eval), num_classes))
+def baseline(
+    task: str, y_train: np.ndarray, y_eval: np.ndarray, num_classes: int | None, loss_name: str | None = None
+) -> dict[str, float]:
+    predictions = baseline_predictions(task, y_train, len(y_eval), num_classes)
+    return score(task, y_eval, predictions, loss_name)

@@ -109,6 +109,7 @@ def fit(recipe, config: Config, strategy, split: Split, folder: Path, log_dir: P
         epochs=epochs,
         callbacks=callbacks,
         class_weight=class_weights(config, split, recipe.task),
+        shuffle=False,  # tf.data shuffles (make_dataset); Keras warns if asked again
         verbose=config.trainer.verbose,
     )
     return model, runs.read_history(history_csv)
@@ -241,7 +242,7 @@ def check(config: Config) -> dict[str, Any]:
     split = splits.holdout(dataset, config.data, config.seed, recipe.task in ("binary", "multiclass"))
     model = build(recipe, config, strategy, split, config.trainer.epochs)
     data = recipe.make_dataset(split.x_train, split.y_train, config, True)
-    history = model.fit(data.take(1), epochs=1, verbose=0)
+    history = model.fit(data.take(1), epochs=1, shuffle=False, verbose=0)
     loss = float(history.history["loss"][-1])
     return {
         "recipe": config.recipe,

@@ -33,5 +33,5 @@ def build_model(split, options):
         l2=options.l2,
         batch_norm=options.batch_norm,
     )
-    outputs = tasks.head(x, TASK)
+    outputs = tasks.head(x, TASK, targets=split.y_train)
     return keras.Model(inputs, outputs, name="binary_classifier")

@@ -30,5 +30,5 @@ def build_model(split, options):
         l2=options.l2,
         batch_norm=options.batch_norm,
     )
-    outputs = tasks.head(x, TASK, split.num_classes)
+    outputs = tasks.head(x, TASK, split.num_classes, targets=split.y_train)
     return keras.Model(inputs, outputs, name="multiclass_classifier")

@@ -1,0 +1,67 @@
+# Keras Cookbook. `make help` lists the targets. The first target that needs Python builds .venv.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+RECIPE ?= binary
+CONFIG ?=
+ARGS   ?=
+RESUME ?=
+HOST   ?= 127.0.0.1
+PORT   ?= 6006
+LOGDIR ?= runs
+PYTEST_ARGS ?=
+
+TARGET := $(if $(CONFIG),$(CONFIG),$(RECIPE))
+
+.PHONY: help venv train show check list tensorboard test lint format clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "Variables: RECIPE=binary CONFIG=configs/x.yaml ARGS=\"trainer.epochs=3\" RESUME=runs/x/id PORT=6006"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv with TensorFlow, Keras, KerasTuner and the dev tools
+
+train: $(STAMP) ## Train RECIPE (or CONFIG) with ARGS overrides; RESUME=<run folder> continues one
+ifneq ($(RESUME),)
+	$(BIN)/cookbook train --resume $(RESUME)
+else
+	$(BIN)/cookbook train $(TARGET) $(ARGS)
+endif
+
+show: $(STAMP) ## Print the resolved config of RECIPE (or CONFIG) with ARGS
+	$(BIN)/cookbook show $(TARGET) $(ARGS)
+
+check: $(STAMP) ## Validate RECIPE (or CONFIG), build it under its strategy, run one step
+	$(BIN)/cookbook check $(TARGET) $(ARGS)
+
+list: $(STAMP) ## List recipes and configs
+	$(BIN)/cookbook list
+
+tensorboard: $(STAMP) ## Serve TensorBoard over runs/ on HOST:PORT (127.0.0.1:6006)
+	$(BIN)/tensorboard --logdir $(LOGDIR) --host $(HOST) --port $(PORT)
+
+test: $(STAMP) ## Run the whole test suite (offline)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff check and format check
+	$(BIN)/ruff check common recipes tests
+	$(BIN)/ruff format --check common recipes tests
+
+format: $(STAMP) ## Format the code with ruff
+	$(BIN)/ruff format common recipes tests
+	$(BIN)/ruff check --fix common recipes tests
+
+clean: ## Remove runs/ and caches (keeps .venv)
+	rm -rf runs .pytest_cache .ruff_cache
+	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +

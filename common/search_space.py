@@ -1,0 +1,253 @@
+"""The `tune.space` syntax: config keys mapped to KerasTuner hyperparameters.
+
+    tune:
+      space:
+        model.units:             {choice: [[16, 16], [64, 64]]}          -> hp.Choice
+        optimizer.learning_rate: {float: [1.0e-4, 1.0e-2], sampling: log} -> hp.Float
+        model.dropout:           {float: [0.0, 0.5], step: 0.1}
+        data.batch_size:         {int: [16, 64], step: 16}               -> hp.Int
+        model.batch_norm:        {boolean: true}                         -> hp.Boolean
+
+Any config key can be searched, written dotted as above or nested (`model: {units: ...}`),
+which is what a command-line override such as `tune.space.model.units={choice: [[8], [16]]}`
+produces. `sampling` is linear, log or reverse_log; with log sampling, `step` multiplies.
+
+A trial is the base config plus one `key=value` override per entry, exactly what the command
+line would take, so every trial value goes through the same strict loader as every config
+(`common.config` checks each choice, and both ends of each range, when the config loads).
+KerasTuner's `hp.Choice` holds only scalars of one type, so choices of lists, sections, nulls,
+booleans or mixed types travel through KerasTuner as their YAML text (`"[16, 16]"`), which is
+also what the leaderboard and the TensorBoard HParams dashboard show.
+
+The hyperparameter's default is the base config's value when it lies in the space, so the grid
+tuner tries the config as it stands first. No TensorFlow here: config errors answer instantly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from common.errors import ConfigError, did_you_mean, unknown_name
+from common.schema import Config
+
+KINDS = ("choice", "float", "int", "boolean")
+OPTIONS = {"choice": (), "float": ("step", "sampling"), "int": ("step", "sampling"), "boolean": ()}
+SAMPLINGS = ("linear", "log", "reverse_log")
+# Sections a trial cannot change: what the run is, where it is written, how it is distributed
+# (one strategy serves the whole sweep) and the sweep itself.
+FIXED = ("recipe", "name", "output", "distribute", "tune")
+EXAMPLE = "{choice: [...]}, {float: [low, high]}, {int: [low, high]} or {boolean: true}"
+
+
+def yaml_text(value: Any) -> str:
+    """One line of YAML, as a command-line override writes it: `[16, 16]`, `0.001`, `'yes'`."""
+    text = yaml.safe_dump(value, default_flow_style=True, width=math.inf)
+    return text.removesuffix("...\n").strip()
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One searched key: its KerasTuner hyperparameter, and how values map back to the config."""
+
+    key: str
+    kind: str
+    values: tuple[Any, ...] = ()  # choice, as written in the config
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    sampling: str = "linear"
+    current: Any = None  # the base config's value
+
+    @property
+    def as_text(self) -> bool:
+        """Whether this choice travels through KerasTuner as YAML text (see the module doc)."""
+        types = {type(value) for value in self.values}
+        return self.kind == "choice" and types not in ({int}, {float}, {str})
+
+    def candidates(self) -> list[Any]:
+        """The values the loader must accept: every choice, both ends of a range."""
+        if self.kind == "choice":
+            return list(self.values)
+        if self.kind == "boolean":
+            return [True, False]
+        return [self.low, self.high]
+
+    def declare(self, hp) -> Any:
+        """Register this entry on a `keras_tuner.HyperParameters` and return the trial's value."""
+        if self.kind == "choice":
+            values = [yaml_text(v) for v in self.values] if self.as_text else list(self.values)
+            current = yaml_text(self.current) if self.as_text else self.current
+            return hp.Choice(self.key, values, default=current if current in values else None)
+        if self.kind == "boolean":
+            return hp.Boolean(self.key, default=self.current is True)
+        number = float if self.kind == "float" else int
+        fits = _is_number(self.current) and self.low <= self.current <= self.high
+        default = number(self.current) if fits and number(self.current) == self.current else None
+        declare = hp.Float if self.kind == "float" else hp.Int
+        return declare(
+            self.key, self.low, self.high, step=self.step, sampling=self.sampling, default=default
+        )
+
+    def decode(self, value: Any) -> Any:
+        """A KerasTuner value back as the config value it stands for."""
+        if self.as_text:
+            return yaml.safe_load(value)
+        if self.kind == "float":
+            return float(f"{value:.12g}")  # 0.30000000000000004 (a stepped range) -> 0.3
+        return value
+
+    def override(self, value: Any) -> str:
+        """`model.units=[16, 16]` for the KerasTuner value `"[16, 16]"`."""
+        return f"{self.key}={yaml_text(self.decode(value))}"
+
+
+def trial_overrides(entries: list[Entry], values: Mapping[str, Any]) -> list[str]:
+    """The command-line overrides that turn the base config into this trial's config."""
+    return [entry.override(values[entry.key]) for entry in entries if entry.key in values]
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing and checking a space (raises ConfigError under `tune.space.<key>`)
+# --------------------------------------------------------------------------------------------
+
+
+def _lookup(config: dict[str, Any], key: str) -> Any:
+    """The resolved config's value at a dotted key, or a ConfigError naming the unknown part."""
+    node: Any = config
+    parts = key.split(".")
+    for depth, part in enumerate(parts):
+        if not isinstance(node, dict):
+            section = ".".join(parts[:depth])
+            raise ConfigError(f"tune.space.{key}", f"{section} is a value, not a section.")
+        if part not in node:
+            known = ".".join(parts[:depth]) or "the config"
+            raise ConfigError(
+                f"tune.space.{key}",
+                f"unknown config key {part!r} in {known}.{did_you_mean(part, node)} "
+                f"Valid keys here: {', '.join(map(str, node))}.",
+            )
+        node = node[part]
+    return node
+
+
+def _flatten(space: Any, config: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(dotted key, spec) pairs; a mapping under a config *section* is a nested space."""
+    if not isinstance(space, dict):
+        where = f"tune.space.{prefix}" if prefix else "tune.space"
+        raise ConfigError(where, f"expected a mapping of config keys to specs, got {space!r}.")
+    for name, spec in space.items():
+        key = f"{prefix}.{name}" if prefix else str(name)
+        current = _lookup(config, key)
+        nested = isinstance(spec, dict) and not set(spec) & set(KINDS)
+        if nested and isinstance(current, dict):
+            yield from _flatten(spec, config, key)
+        else:
+            yield key, spec
+
+
+def _bounds(key: str, kind: str, given: Any) -> tuple[float, float]:
+    where = f"tune.space.{key}"
+    if not isinstance(given, list) or len(given) != 2:
+        raise ConfigError(where, f"{kind} needs [low, high], got {given!r}.")
+    bounds = []
+    for bound in given:
+        if kind == "float" and isinstance(bound, str):  # YAML 1.1 reads 1e-4 as a string
+            with contextlib.suppress(ValueError):
+                bound = float(bound)
+        valid = isinstance(bound, int) if kind == "int" else _is_number(bound)
+        if not valid or isinstance(bound, bool):
+            raise ConfigError(where, f"{kind} bounds must be {kind}s, got {bound!r}.")
+        bounds.append(float(bound) if kind == "float" else bound)
+    low, high = bounds
+    if low > high:
+        raise ConfigError(where, f"low {low} is above high {high}.")
+    return low, high
+
+
+def parse_entry(key: str, spec: Any, current: Any) -> Entry:
+    """Check one spec's own syntax; whether its values fit `key` is `common.config`'s check."""
+    where = f"tune.space.{key}"
+    if key.split(".")[0] in FIXED:
+        raise ConfigError(where, f"cannot be tuned: a sweep keeps {', '.join(FIXED)} fixed.")
+    if not isinstance(spec, dict):
+        raise ConfigError(where, f"expected a spec such as {EXAMPLE}, got {spec!r}.")
+    kinds = [name for name in spec if name in KINDS]
+    if len(kinds) > 1:
+        raise ConfigError(where, f"give one kind of spec, found {' and '.join(kinds)}.")
+    if not kinds:
+        name = next(iter(spec), "")
+        raise ConfigError(where, unknown_name("spec kind", name, KINDS))
+    (kind,) = kinds
+    for option in spec:
+        if option != kind and option not in OPTIONS[kind]:
+            valid = OPTIONS[kind] or ("none",)
+            raise ConfigError(where, f"{kind}: {unknown_name('option', option, valid)}")
+    given = spec[kind]
+    if kind == "choice":
+        if not isinstance(given, list):
+            raise ConfigError(where, f"choice needs a list of values, got {given!r}.")
+        if not given:
+            raise ConfigError(where, "choice needs at least one value, got an empty list.")
+        return Entry(key, kind, values=tuple(given), current=current)
+    if kind == "boolean":
+        if given is not True:
+            raise ConfigError(where, f"write {{boolean: true}} to try both values, got {given!r}.")
+        return Entry(key, kind, current=current)
+    low, high = _bounds(key, kind, given)
+    sampling = spec.get("sampling", "linear")
+    if sampling not in SAMPLINGS:
+        raise ConfigError(where, unknown_name("sampling", sampling, SAMPLINGS))
+    if sampling != "linear" and low <= 0:
+        raise ConfigError(where, f"{sampling} sampling needs positive bounds, got low={low}.")
+    step = spec.get("step")
+    if step is not None:
+        if not _is_number(step) or step <= 0 or (kind == "int" and not isinstance(step, int)):
+            raise ConfigError(where, f"step must be a positive {kind}, got {step!r}.")
+        if sampling != "linear" and step <= 1:
+            raise ConfigError(where, f"with {sampling} sampling, step multiplies: it must be > 1.")
+    return Entry(key, kind, low=low, high=high, step=step, sampling=sampling, current=current)
+
+
+def parse(space: dict[str, Any], config: dict[str, Any]) -> list[Entry]:
+    """The entries of `space`, checked against the resolved config `config` (a plain dict)."""
+    entries: dict[str, Entry] = {}
+    for key, spec in _flatten(space, config):
+        if key in entries:
+            raise ConfigError(f"tune.space.{key}", "is declared twice (dotted and nested).")
+        entries[key] = parse_entry(key, spec, _lookup(config, key))
+    return list(entries.values())
+
+
+def direction(config: Config) -> str:
+    """`tune.direction`, or the rule checkpoints use: accuracy, AUC, precision, recall -> max."""
+    if config.tune.direction:
+        return config.tune.direction
+    higher_is_better = ("acc", "auc", "precision", "recall")
+    return "max" if any(word in config.tune.objective for word in higher_is_better) else "min"
+
+
+def check_sweep(config: Config) -> None:
+    """What a sweep needs beyond a valid config: a space, and validation data to score on."""
+    if not config.tune.space:
+        raise ConfigError(
+            "tune.space",
+            f"is empty: declare the keys to search in the config, e.g. "
+            f"tune.space: {{optimizer.learning_rate: {{float: [1.0e-4, 1.0e-2], sampling: log}}}}. "
+            f"Specs: {EXAMPLE}.",
+        )
+    if config.tune.objective.startswith("val_") and config.data.validation_split == 0:
+        raise ConfigError(
+            "tune.objective",
+            f"{config.tune.objective} needs validation data: trials are scored on a holdout of "
+            "data.validation_split, which is 0 here.",
+        )

@@ -1,0 +1,54 @@
+"""Shared fixtures. Configs are shrunk in one place (`tiny`), and one small trained run is
+shared by every test that only inspects artifacts, so the suite stays within minutes on 2 cores.
+
+The host CPU is split into two logical devices before TensorFlow starts, so `mirrored` can be
+tested in-process; the default strategy still places everything on the first one.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+(_cpu, *_) = tf.config.list_physical_devices("CPU")
+tf.config.set_logical_device_configuration(
+    _cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
+)
+
+from common.config import load_config  # noqa: E402
+from common.schema import Config  # noqa: E402
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+COOKBOOK = [sys.executable, "-m", "common.cli"]
+
+# Applied to every config a test trains: few epochs, quiet, run folders under tmp.
+TINY = ["trainer.epochs=2", "trainer.verbose=0", "trainer.early_stopping.enabled=false"]
+
+
+def tiny(target: str, output_dir: Path, *overrides: str) -> Config:
+    """`target` shrunk for a test: TINY first, so a test's own overrides win."""
+    return load_config(target, [*TINY, f"output.dir={output_dir}", *overrides])
+
+
+def cookbook(*args: str, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
+    """Run the CLI in a fresh process, as a user would."""
+    return subprocess.run(
+        [*COOKBOOK, *args], capture_output=True, text=True, timeout=timeout, cwd=PROJECT_ROOT, **kwargs
+    )
+
+
+@pytest.fixture(scope="session")
+def binary_run(tmp_path_factory):
+    """One finished binary run (3 epochs), shared by the artifact tests."""
+    from common.train import train
+
+    output = tmp_path_factory.mktemp("binary-run")
+    run_dir, metrics = train(tiny("binary", output, "trainer.epochs=3"))
+    return run_dir, metrics

@@ -1,0 +1,150 @@
+"""Data sources and splits. Keras-format files are written here, small, in the same format as
+the files keras.datasets downloads, and read back through `data.path` — no network."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from common import datasets, splits
+from common.config import load_config
+from common.errors import ConfigError
+
+
+def ragged(rows: list[list[int]]) -> np.ndarray:
+    array = np.empty(len(rows), dtype=object)
+    array[:] = [[int(word) for word in row] for row in rows]  # plain ints, as in Keras' files
+    return array
+
+
+@pytest.fixture
+def imdb_file(tmp_path):
+    """imdb.npz layout: ragged word-index lists (before Keras' index_from offset) and labels."""
+    rng = np.random.default_rng(0)
+    reviews = [list(rng.integers(1, 60, size=rng.integers(3, 12))) for _ in range(40)]
+    labels = np.array([i % 2 for i in range(40)])
+    path = tmp_path / "imdb.npz"
+    np.savez(path, x_train=ragged(reviews[:30]), y_train=labels[:30],
+             x_test=ragged(reviews[30:]), y_test=labels[30:])
+    return path
+
+
+@pytest.fixture
+def reuters_file(tmp_path):
+    rng = np.random.default_rng(1)
+    wires = [list(rng.integers(1, 80, size=rng.integers(4, 15))) for _ in range(50)]
+    path = tmp_path / "reuters.npz"
+    np.savez(path, x=ragged(wires), y=np.arange(50) % 5)
+    return path
+
+
+@pytest.fixture
+def boston_file(tmp_path):
+    rng = np.random.default_rng(2)
+    path = tmp_path / "boston_housing.npz"
+    np.savez(path, x=rng.normal(size=(60, 13)), y=rng.normal(20, 5, size=60))
+    return path
+
+
+def test_imdb_format_is_multi_hot_with_keras_offsets(imdb_file):
+    config = load_config("binary-imdb", [f"data.path={imdb_file}", "data.num_words=50"])
+    data = datasets.load(config.data, config.seed, stratify=True)
+    assert data.x_train.shape == (30, 50) and data.x_test.shape == (10, 50)
+    assert set(np.unique(data.x_train)) <= {0, 1}
+    assert (data.x_train[:, 1] == 1).all()  # start_char=1 begins every review
+    assert data.x_train[:, 2].any()  # oov_char=2: indices + 3 >= 50 were folded into it
+    assert data.class_names == ["negative", "positive"]
+    assert sorted(np.unique(data.y_train)) == [0, 1]
+
+
+def test_imdb_word_offsets_match_keras(tmp_path):
+    path = tmp_path / "imdb.npz"
+    np.savez(path, x_train=ragged([[1, 5], [7]]), y_train=np.array([0, 1]),
+             x_test=ragged([[2]]), y_test=np.array([1]))
+    config = load_config("binary-imdb", [f"data.path={path}", "data.num_words=20"])
+    data = datasets.load(config.data, config.seed, stratify=True)
+    rows = {tuple(np.flatnonzero(row)) for row in data.x_train}
+    assert rows == {(1, 4, 8), (1, 10)}  # start_char 1, then word + 3
+    assert tuple(np.flatnonzero(data.x_test[0])) == (1, 5)
+
+
+def test_reuters_format_splits_like_keras(reuters_file):
+    config = load_config("multiclass-reuters", [f"data.path={reuters_file}", "data.num_words=100"])
+    data = datasets.load(config.data, config.seed, stratify=True)
+    assert len(data.x_train) == 40 and len(data.x_test) == 10  # test_split=0.2, as Keras
+    assert data.x_train.shape[1] == 100
+    assert data.num_classes == 5
+
+
+def test_boston_format(boston_file):
+    config = load_config("regression-boston", [f"data.path={boston_file}"])
+    data = datasets.load(config.data, config.seed, stratify=False)
+    assert data.x_train.shape == (48, 13) and data.x_test.shape == (12, 13)
+    assert data.y_train.dtype == np.float32 and data.class_names is None
+
+
+def test_mnist_format(tmp_path):
+    rng = np.random.default_rng(3)
+    path = tmp_path / "mnist.npz"
+    np.savez(path, x_train=rng.integers(0, 256, (20, 28, 28), dtype=np.uint8), y_train=np.arange(20) % 10,
+             x_test=rng.integers(0, 256, (5, 28, 28), dtype=np.uint8), y_test=np.arange(5))
+    config = load_config("multiclass", ["data.dataset=mnist", f"data.path={path}", "data.image_layout=image"])
+    data = datasets.load(config.data, config.seed, stratify=True)
+    assert data.x_train.shape == (20, 28, 28, 1) and 0 <= data.x_train.min() and data.x_train.max() <= 1
+    assert data.num_classes == 10
+
+
+def test_csv_with_text_labels(tmp_path):
+    path = tmp_path / "flowers.csv"
+    rows = ["width,height,species"] + [f"{i},{i * 2},{'rose' if i % 2 else 'tulip'}" for i in range(40)]
+    path.write_text("\n".join(rows) + "\n")
+    config = load_config("multiclass", ["data.dataset=csv", f"data.path={path}", "data.target=species"])
+    data = datasets.load(config.data, config.seed, stratify=True)
+    assert data.class_names == ["rose", "tulip"]
+    assert data.x_train.shape[1] == 2 and len(data.x_train) + len(data.x_test) == 40
+
+
+def test_csv_with_a_text_feature_names_the_column(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_text("a,colour,y\n1,red,0\n2,blue,1\n3,red,0\n4,blue,1\n5,red,0\n")
+    config = load_config("binary", ["data.dataset=csv", f"data.path={path}", "data.target=y"])
+    with pytest.raises(ConfigError, match="'colour'.*not numeric"):
+        datasets.load(config.data, config.seed, stratify=True)
+
+
+def test_npz_without_the_expected_arrays(tmp_path):
+    path = tmp_path / "odd.npz"
+    np.savez(path, features=np.zeros((4, 2)))
+    config = load_config("binary", ["data.dataset=npz", f"data.path={path}"])
+    with pytest.raises(ConfigError, match="expected x_train"):
+        datasets.load(config.data, config.seed, stratify=False)
+
+
+def test_holdout_is_stratified_and_disjoint():
+    config = load_config("binary")
+    data = datasets.load(config.data, config.seed, stratify=True)
+    split = splits.holdout(data, config.data, config.seed, stratify=True)
+    total = len(data.x_train) + len(data.x_test)
+    assert len(split.x_val) == pytest.approx(total * config.data.validation_split, abs=2)
+    assert abs(split.y_val.mean() - split.y_train.mean()) < 0.03
+    train_rows = {row.tobytes() for row in split.x_train}
+    assert not any(row.tobytes() in train_rows for row in split.x_val)
+
+
+def test_kfold_covers_every_example_once_per_repeat():
+    config = load_config("regression", ["data.split=iterated_kfold", "data.folds=3", "data.repeats=2"])
+    data = datasets.load(config.data, config.seed, stratify=False)
+    folds = list(splits.kfold(data, config.data, config.seed, stratify=False))
+    assert [f.name for f in folds] == [f"fold-{i}" for i in range(1, 7)]
+    first_repeat = sum(len(f.x_val) for f in folds[:3])
+    assert first_repeat == len(data.x_train)
+    assert not np.array_equal(folds[0].y_val, folds[3].y_val)  # reshuffled between repeats
+
+
+def test_a_file_that_asks_to_unpickle_code_is_refused(tmp_path):
+    path = tmp_path / "imdb.npz"
+    np.savez(path, x_train=ragged([[1]]), y_train=np.array([0]),
+             x_test=np.array([np.int64(3), "x"], dtype=object), y_test=np.array([1]))
+    config = load_config("binary-imdb", [f"data.path={path}"])
+    with pytest.raises(ConfigError, match="Refusing to deserialize"):
+        datasets.load(config.data, config.seed, stratify=True)

@@ -1,0 +1,228 @@
+"""End-to-end training: what a run leaves behind, read back the way a user would read it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from tensorboard.backend.event_processing import event_accumulator
+
+from common import datasets, runs, splits
+from common.config import load_config
+from common.train import train
+from tests.conftest import COOKBOOK, PROJECT_ROOT, tiny
+
+
+def scalars(log_dir: Path, tag: str) -> list[float]:
+    """Values of a scalar written by keras.callbacks.TensorBoard (stored as tensors)."""
+    events = event_accumulator.EventAccumulator(str(log_dir), size_guidance={"tensors": 0})
+    events.Reload()
+    return [float(tf.make_ndarray(event.tensor_proto)) for event in events.Tensors(tag)]
+
+
+def test_run_folder_holds_every_artifact(binary_run):
+    run_dir, metrics = binary_run
+    assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{6}", run_dir.name)
+    assert (run_dir.parent / "latest").resolve() == run_dir.resolve()
+    for name in ("config.yaml", "environment.json", "best.keras", "last.keras", "history.csv",
+                 "metrics.json", "learning_curve.png"):
+        assert (run_dir / name).is_file(), name
+    assert not (run_dir / "backup").exists(), "a finished run keeps no backup"
+    assert (run_dir / "learning_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    history = runs.read_history(run_dir / "history.csv")
+    assert [int(row["epoch"]) for row in history] == [0, 1, 2]
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(history[0])
+
+    environment = json.loads((run_dir / "environment.json").read_text())
+    assert environment["tensorflow"] == tf.__version__ and environment["keras"] == keras.__version__
+    assert environment["replicas"] == 1 and environment["seed"] == 42
+    assert any("CPU" in device for device in environment["devices"])
+
+    saved = json.loads((run_dir / "metrics.json").read_text())
+    assert saved == json.loads(json.dumps(metrics))
+    assert set(saved["test"]) == set(saved["baseline"]) == {"loss", "accuracy", "auc"}
+
+
+def test_three_epochs_already_beat_the_majority_class(binary_run):
+    _, metrics = binary_run
+    assert metrics["test"]["accuracy"] > metrics["baseline"]["accuracy"] + 0.2
+    assert metrics["baseline"]["auc"] == pytest.approx(0.5)
+
+
+def test_the_saved_config_trains_again_as_it_stands(binary_run):
+    run_dir, _ = binary_run
+    again = load_config(str(run_dir / "config.yaml"))
+    assert again.name == "binary" and again.trainer.epochs == 3
+    assert again == runs.open_run(run_dir)[1]
+
+
+def test_saved_models_reload_safely_and_reproduce_the_test_score(binary_run):
+    run_dir, metrics = binary_run
+    config = load_config(str(run_dir / "config.yaml"))
+    data = datasets.load(config.data, config.seed, stratify=True)
+    best = keras.saving.load_model(run_dir / "best.keras", safe_mode=True)
+    last = keras.saving.load_model(run_dir / "last.keras", safe_mode=True)
+    probabilities = best.predict(data.x_test, verbose=0)[:, 0]
+    accuracy = float(np.mean((probabilities > 0.5) == data.y_test))
+    assert accuracy == pytest.approx(metrics["test"]["accuracy"], abs=1e-6)
+    assert last.predict(data.x_test[:4], verbose=0).shape == (4, 1)
+    # The normalisation learned from the training split travels inside the model.
+    assert best.get_layer("normalization").mean.shape[-1] == data.x_train.shape[1]
+
+
+def test_tensorboard_event_files_hold_scalars_and_the_graph(binary_run):
+    run_dir, _ = binary_run
+    history = runs.read_history(run_dir / "history.csv")
+    train_loss = scalars(run_dir / "logs" / "train", "epoch_loss")
+    validation_loss = scalars(run_dir / "logs" / "validation", "epoch_loss")
+    assert train_loss == pytest.approx([float(row["loss"]) for row in history], rel=1e-5)
+    assert validation_loss == pytest.approx([float(row["val_loss"]) for row in history], rel=1e-5)
+    # Keras 3 writes the conceptual model graph, which TensorBoard's Graphs tab draws.
+    events = event_accumulator.EventAccumulator(str(run_dir / "logs" / "train"), size_guidance={"tensors": 0})
+    events.Reload()
+    assert "keras" in events.Tags()["tensors"]
+    metadata = events.SummaryMetadata("keras")
+    assert metadata.plugin_data.plugin_name == "graph_keras_model"
+    model_json = json.loads(tf.make_ndarray(events.Tensors("keras")[0].tensor_proto).item())
+    layer_names = [layer["config"]["name"] for layer in model_json["config"]["layers"]]
+    assert "normalization" in layer_names and "probability" in layer_names
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_tensorboard_server_serves_the_runs_scalars(binary_run):
+    run_dir, _ = binary_run
+    port = free_port()
+    server = subprocess.Popen(
+        [str(PROJECT_ROOT / ".venv/bin/tensorboard"), "--logdir", str(run_dir / "logs"),
+         "--host", "127.0.0.1", "--port", str(port), "--load_fast", "false"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/data/plugin/scalars/scalars?run=train&tag=epoch_loss"
+    try:
+        deadline, points = time.monotonic() + 60, []
+        while time.monotonic() < deadline and len(points) < 3:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    points = json.loads(response.read())
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.5)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    history = runs.read_history(run_dir / "history.csv")
+    assert [step for _, step, _ in points] == [0, 1, 2]
+    assert [value for _, _, value in points] == pytest.approx([float(r["loss"]) for r in history], rel=1e-5)
+
+
+def test_runs_started_in_the_same_second_never_share_a_folder(tmp_path):
+    config = tiny("binary", tmp_path)
+    folders = [runs.new_run_dir(config) for _ in range(5)]
+    assert len(set(folders)) == 5
+    assert (tmp_path / "binary" / "latest").resolve() == folders[-1].resolve()
+
+
+def test_mirrored_on_two_logical_cpus_learns(tmp_path):
+    config = tiny("binary", tmp_path, "distribute.strategy=mirrored", "distribute.cpu_devices=2",
+                  "trainer.epochs=3")
+    run_dir, metrics = train(config)
+    environment = json.loads((run_dir / "environment.json").read_text())
+    assert environment["strategy"] == "MirroredStrategy" and environment["replicas"] == 2
+    assert len(environment["replica_devices"]) == 2
+    assert metrics["test"]["accuracy"] > metrics["baseline"]["accuracy"]
+
+
+def test_kfold_reports_each_fold_and_trains_a_final_model(tmp_path):
+    config = tiny("regression", tmp_path, "data.folds=2", "trainer.epochs=4",
+                  "trainer.early_stopping.enabled=true", "trainer.early_stopping.patience=2")
+    run_dir, metrics = train(config)
+    assert [fold["fold"] for fold in metrics["folds"]] == ["fold-1", "fold-2"]
+    for fold in metrics["folds"]:
+        assert (run_dir / "folds" / fold["fold"] / "result.json").is_file()
+        assert 1 <= fold["best_epoch"] <= 4
+    maes = [fold["validation"]["mae"] for fold in metrics["folds"]]
+    assert metrics["kfold"]["mae"]["mean"] == pytest.approx(np.mean(maes))
+    assert metrics["kfold"]["mae"]["std"] == pytest.approx(np.std(maes))
+    # The final model trains on all training data for the folds' mean best epoch count.
+    expected_epochs = round(np.mean([fold["best_epoch"] for fold in metrics["folds"]]))
+    assert metrics["epochs"] == max(1, expected_epochs)
+    assert (run_dir / "best.keras").is_file() and (run_dir / "logs" / "fold-1" / "train").is_dir()
+    assert metrics["test"]["mae"] < metrics["baseline"]["mae"]
+
+
+def test_class_weights_schedules_and_optimizers_train(tmp_path):
+    for overrides in (
+        ["trainer.class_weight=balanced", "optimizer.name=sgd", "optimizer.schedule.name=one_cycle"],
+        ["optimizer.name=adamw", "optimizer.weight_decay=0.01", "optimizer.schedule.name=cosine",
+         "optimizer.schedule.warmup_epochs=1"],
+        ["optimizer.name=rmsprop", "trainer.reduce_on_plateau.enabled=true", "trainer.steps_per_execution=4"],
+    ):
+        run_dir, metrics = train(tiny("binary", tmp_path, *overrides, "output.plot=false"))
+        assert metrics["test"]["accuracy"] > metrics["baseline"]["accuracy"], overrides
+
+
+def test_killed_run_resumes_from_the_last_finished_epoch(tmp_path):
+    epochs = 25
+    command = [*COOKBOOK, "train", "binary", f"output.dir={tmp_path}", f"trainer.epochs={epochs}",
+               "trainer.early_stopping.enabled=false", "data.batch_size=8", "trainer.verbose=2"]
+    first = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    group = tmp_path / "binary"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        rows = runs.read_history(group / "latest" / "history.csv") if (group / "latest").exists() else []
+        if len(rows) >= 3:
+            break
+        time.sleep(0.05)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=30)
+    run_dir = (group / "latest").resolve()
+    killed_at = len(runs.read_history(run_dir / "history.csv"))
+    assert 3 <= killed_at < epochs, "the run was killed mid-training"
+    assert not (run_dir / "metrics.json").exists()
+    assert runs.backup_epoch(run_dir / "backup") >= 3
+
+    resumed = subprocess.run([*COOKBOOK, "train", "--resume", str(run_dir)], cwd=PROJECT_ROOT,
+                             capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    first_epoch = int(re.search(r"Epoch (\d+)/25", resumed.stdout).group(1))
+    assert first_epoch > 3, "resumed from a finished epoch, not from zero"
+    history = runs.read_history(run_dir / "history.csv")
+    assert [int(row["epoch"]) for row in history] == list(range(epochs))
+    # The optimizer and weights came back: the first resumed epoch continues the curve.
+    losses = [float(row["loss"]) for row in history]
+    assert losses[first_epoch - 1] < losses[0]
+    assert json.loads((run_dir / "metrics.json").read_text())["epochs"] == epochs
+
+
+def test_check_builds_and_takes_one_step(tmp_path):
+    from common.train import check
+
+    summary = check(tiny("multiclass", tmp_path))
+    assert summary["parameters"] > 0 and np.isfinite(summary["loss_after_one_step"])
+    assert summary["replicas"] == 1
+
+
+def test_holdout_split_fractions_are_of_all_data():
+    config = load_config("multiclass")
+    data = datasets.load(config.data, config.seed, stratify=True)
+    split = splits.holdout(data, config.data, config.seed, stratify=True)
+    total = len(data.x_train) + len(data.x_test)
+    assert len(split.x_train) == pytest.approx(0.6 * total, abs=2)
