@@ -32,6 +32,7 @@ def standard_callbacks(
     config: Config,
     folder: Path,
     log_dir: Path,
+    backup_dir: Path,
     has_validation: bool,
     save_models: bool = True,
 ) -> list[keras.callbacks.Callback]:
@@ -41,7 +42,7 @@ def standard_callbacks(
         # delete_checkpoint=False: the driver removes the backup once metrics are written, so a
         # kill between the last epoch and the end of the run still resumes instead of restarting.
         keras.callbacks.BackupAndRestore(
-            str(folder / "backup"), double_checkpoint=True, delete_checkpoint=False
+            str(backup_dir), double_checkpoint=True, delete_checkpoint=False
         ),
         keras.callbacks.CSVLogger(str(history_csv), append=True),
     ]

@@ -164,19 +164,68 @@ def _load_boston_housing(name: str, data: DataConfig, seed: int, stratify: bool)
     return Dataset(x_train, y_train, x_test, y_test)
 
 
+def _pixels(x: np.ndarray, data: DataConfig) -> np.ndarray:
+    """uint8 28x28 images -> floats in [0, 1], as (28, 28, 1) images or 784 flat features."""
+    x = x.astype("float32") / 255.0
+    return x[..., None] if data.image_layout == "image" else x.reshape(len(x), -1)
+
+
 def _load_mnist(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
     arrays = read_npz(keras_file("mnist", data))
-
-    def images(x: np.ndarray) -> np.ndarray:
-        x = x.astype("float32") / 255.0
-        return x[..., None] if data.image_layout == "image" else x.reshape(len(x), -1)
-
     return Dataset(
-        images(arrays["x_train"]),
+        _pixels(arrays["x_train"], data),
         arrays["y_train"].astype("int32"),
-        images(arrays["x_test"]),
+        _pixels(arrays["x_test"], data),
         arrays["y_test"].astype("int32"),
         [str(digit) for digit in range(10)],
+    )
+
+
+FASHION_MNIST_FILES = (
+    "train-labels-idx1-ubyte.gz",
+    "train-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+)
+FASHION_MNIST_CLASSES = [
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+]
+
+
+def _read_idx(path: str, offset: int) -> np.ndarray:
+    """The uint8 payload of a gzipped IDX file (8-byte header for labels, 16 for images)."""
+    import gzip
+
+    try:
+        with gzip.open(path, "rb") as file:
+            return np.frombuffer(file.read(), np.uint8, offset=offset)
+    except (OSError, EOFError, ValueError) as error:
+        raise ConfigError("data.path", f"cannot read {path} as a gzipped IDX file: {error}") from None
+
+
+def _load_fashion_mnist(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
+    """Four gzipped IDX files, as keras.datasets.fashion_mnist reads them: downloaded by
+    `keras.utils.get_file`, or from the folder `data.path`."""
+    if data.path:
+        paths = [str(Path(data.path) / filename) for filename in FASHION_MNIST_FILES]
+    else:
+        import keras
+
+        paths = [
+            keras.utils.get_file(filename, origin=KERAS_ORIGIN + filename,
+                                 cache_subdir="datasets/fashion-mnist")
+            for filename in FASHION_MNIST_FILES
+        ]
+    y_train, y_test = _read_idx(paths[0], 8), _read_idx(paths[2], 8)
+    x_train, x_test = _read_idx(paths[1], 16), _read_idx(paths[3], 16)
+    if x_train.size != len(y_train) * 28 * 28 or x_test.size != len(y_test) * 28 * 28:
+        raise ConfigError("data.path", f"the images in {data.path} do not match their labels.")
+    x_train, x_test = x_train.reshape(-1, 28, 28), x_test.reshape(-1, 28, 28)
+    return Dataset(
+        _pixels(x_train, data), y_train.astype("int32"),
+        _pixels(x_test, data), y_test.astype("int32"),
+        FASHION_MNIST_CLASSES,
     )
 
 
@@ -258,10 +307,12 @@ DATASETS: dict[str, Loader] = {
     "reuters": _load_reuters,
     "boston_housing": _load_boston_housing,
     "mnist": _load_mnist,
+    "fashion_mnist": _load_fashion_mnist,
     "csv": _load_csv,
     "npz": _load_npz_file,
 }
 NEEDS_PATH = ("csv", "npz")
+FOLDERS = {"fashion_mnist": FASHION_MNIST_FILES}  # `data.path` is a folder holding these files
 
 
 def check_source(data: DataConfig) -> None:
@@ -270,7 +321,13 @@ def check_source(data: DataConfig) -> None:
         raise ConfigError("data.dataset", unknown_name("dataset", data.dataset, DATASETS))
     if data.dataset in NEEDS_PATH and not data.path:
         raise ConfigError("data.path", f"dataset {data.dataset!r} needs a file: set data.path.")
-    if data.path and not Path(data.path).is_file():
+    if data.path and data.dataset in FOLDERS:
+        if not Path(data.path).is_dir():
+            raise ConfigError("data.path", f"{data.dataset} reads a folder; not found: {data.path}")
+        missing = [f for f in FOLDERS[data.dataset] if not (Path(data.path) / f).is_file()]
+        if missing:
+            raise ConfigError("data.path", f"{data.path} lacks {', '.join(missing)}.")
+    elif data.path and not Path(data.path).is_file():
         raise ConfigError("data.path", f"file not found: {data.path}")
     if data.dataset == "csv":
         header = csv_header(data.path)

@@ -61,7 +61,8 @@ def _tpu_strategy(address: str | None) -> tf.distribute.Strategy:
         tf.config.experimental_connect_to_cluster(resolver)
         tf.tpu.experimental.initialize_tpu_system(resolver)
     except (ValueError, RuntimeError, tf.errors.OpError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        text = str(error).strip()
+        first_line = text.splitlines()[0].split(". ")[0] if text else type(error).__name__
         raise UserError(
             f"distribute.tpu={address!r}: no TPU found ({first_line}). Check the address, or use "
             "distribute.strategy=auto to train on the devices this machine has."
@@ -90,6 +91,9 @@ def make_strategy(config: DistributeConfig) -> tf.distribute.Strategy:
                 "multi_worker needs TF_CONFIG describing the cluster "
                 "(or use `cookbook train ... --workers N` to start one on this machine).",
             )
+        from common import compat
+
+        compat.patch_keras()
         return tf.distribute.MultiWorkerMirroredStrategy()
     if name == "tpu":
         return _tpu_strategy(config.tpu)
@@ -102,13 +106,35 @@ def make_strategy(config: DistributeConfig) -> tf.distribute.Strategy:
     raise ConfigError("distribute.strategy", f"unknown strategy {name!r}")
 
 
+def worker_role(strategy: tf.distribute.Strategy) -> tuple[str, bool]:
+    """("chief", True) for a single process and for the chief of a cluster (the `chief` task,
+    or worker 0 when there is none); ("worker-N", False) for the other workers."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) or resolver is None:
+        return "chief", True
+    task_type, task_id = resolver.task_type, resolver.task_id
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    if task_type == "chief" or (task_type == "worker" and task_id == 0 and not has_chief):
+        return "chief", True
+    return f"{task_type}-{task_id}", False
+
+
 def describe(strategy: tf.distribute.Strategy) -> dict[str, object]:
     try:
         devices = list(strategy.extended.worker_devices)
     except RuntimeError:  # the default strategy places ops wherever TensorFlow chooses
         devices = []
+    # Public names: tf.distribute.MultiWorkerMirroredStrategy's class calls itself
+    # CollectiveAllReduceStrategy.
+    public = {
+        "MultiWorkerMirroredStrategy": tf.distribute.MultiWorkerMirroredStrategy,
+        "MirroredStrategy": tf.distribute.MirroredStrategy,
+        "OneDeviceStrategy": tf.distribute.OneDeviceStrategy,
+        "TPUStrategy": tf.distribute.TPUStrategy,
+    }
+    name = next((n for n, kind in public.items() if isinstance(strategy, kind)), type(strategy).__name__)
     return {
-        "strategy": type(strategy).__name__,
+        "strategy": name,
         "replicas": strategy.num_replicas_in_sync,
         "replica_devices": devices,
     }

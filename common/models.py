@@ -15,10 +15,19 @@ from keras import layers
 
 
 def normalized_input(x_train: np.ndarray, name: str = "features") -> tuple[keras.KerasTensor, keras.KerasTensor]:
-    """An Input for rows shaped like `x_train`, and its standardised version."""
+    """An Input for rows of features shaped like `x_train`, and its standardised version.
+
+    Statistics come from the training rows only. A feature that is constant there keeps unit
+    variance (as scikit-learn's StandardScaler does): Normalization would otherwise divide it
+    by 1e-7, and one unseen non-zero value would reach the network as ~1e6.
+    """
     inputs = keras.Input(shape=x_train.shape[1:], name=name)
-    normalizer = layers.Normalization(name="normalization")
-    normalizer.adapt(x_train)
+    variance = np.var(x_train, axis=0, dtype="float64")
+    normalizer = layers.Normalization(
+        mean=np.mean(x_train, axis=0, dtype="float64").astype("float32"),
+        variance=np.where(variance > 0, variance, 1.0).astype("float32"),
+        name="normalization",
+    )
     return inputs, normalizer(inputs)
 
 

@@ -75,6 +75,8 @@ class OptimizerConfig:
     momentum: float | None = field(default=None, metadata={"min": 0.0, "below": 1.0})
     nesterov: bool = False
     weight_decay: float | None = field(default=None, metadata={"min": 0.0})
+    # adam/adamw: decay of the first-moment estimate (Keras' default 0.9; DCGAN uses 0.5).
+    beta_1: float | None = field(default=None, metadata={"min": 0.0, "below": 1.0})
     clipnorm: float | None = field(default=None, metadata={"min": 0.0})
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
 

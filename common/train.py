@@ -6,17 +6,25 @@ Holdout: one model, validated on a held-out part of the training data, then scor
 test split. K-fold: one model per fold scores the configuration (mean ± std); then a final model
 is trained on all training data for the mean best epoch count, and scored on the test split.
 Each fit resumes from its BackupAndRestore folder, so a killed run continues where it stopped.
+
+In a cluster (MultiWorkerMirroredStrategy) every worker runs this same driver; only the chief
+writes the run folder. The others write to a temporary folder that is removed at the end and
+keep just their BackupAndRestore state in `backup/<role>/`, seeded from the chief's on a
+restart so that every worker resumes from the same epoch.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import platform
 import shutil
 import socket
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +35,28 @@ import tensorflow as tf
 from common import callbacks as callbacks_module
 from common import distribute, plots, runs, splits
 from common.config import model_options
+from common.errors import UserError
 from common.optimizers import make_optimizer
 from common.recipe import load_recipe
 from common.schema import Config
 from common.splits import Split
+
+
+@dataclass
+class Workspace:
+    """Where this process writes: `out` is the run folder on the chief, a temporary folder on
+    the other workers of a cluster. Backups live in the run folder for every worker."""
+
+    run_dir: Path
+    out: Path
+    role: str
+    is_chief: bool
+
+    def backup(self, split: Split) -> Path:
+        return self.run_dir / "backup" / self.role / split.name
+
+    def chief_backup(self, split: Split) -> Path:
+        return self.run_dir / "backup" / "chief" / split.name
 
 
 def set_up(config: Config) -> tf.distribute.Strategy:
@@ -89,19 +115,23 @@ def build(recipe, config: Config, strategy, split: Split, epochs: int) -> keras.
     return model
 
 
-def fit(recipe, config: Config, strategy, split: Split, folder: Path, log_dir: Path,
-        epochs: int, save_models: bool = True) -> tuple[keras.Model, list[dict[str, str]]]:
-    """Train on `split`, resuming from `folder/backup` if an earlier attempt was killed."""
+def fit(recipe, config: Config, strategy, split: Split, workspace: Workspace, folder: Path,
+        log_dir: Path, epochs: int, save_models: bool = True) -> tuple[keras.Model, list[dict[str, str]]]:
+    """Train on `split`, resuming from its backup if an earlier attempt was killed."""
     folder.mkdir(parents=True, exist_ok=True)
+    backup_dir = workspace.backup(split)
+    if not workspace.is_chief and workspace.chief_backup(split).is_dir():
+        # Weights are identical on every worker; the chief's backup is the one to agree on.
+        shutil.copytree(workspace.chief_backup(split), backup_dir, dirs_exist_ok=True)
     history_csv = folder / "history.csv"
-    runs.trim_history(history_csv, runs.backup_epoch(folder / "backup"))
+    runs.trim_history(history_csv, runs.backup_epoch(backup_dir))
     model = build(recipe, config, strategy, split, epochs)
     train_data = recipe.make_dataset(split.x_train, split.y_train, config, True)
     validation_data = (
         recipe.make_dataset(split.x_val, split.y_val, config, False) if split.has_validation else None
     )
     callbacks = callbacks_module.standard_callbacks(
-        config, folder, log_dir, split.has_validation, save_models
+        config, folder, log_dir, backup_dir, split.has_validation, save_models
     ) + recipe.callbacks(folder, split, config)
     model.fit(
         train_data,
@@ -139,20 +169,20 @@ def mean_and_std(results: list[dict[str, float]]) -> dict[str, dict[str, float]]
     }
 
 
-def run_kfold(recipe, config, strategy, dataset, run_dir: Path, stratify: bool) -> dict[str, Any]:
+def run_kfold(recipe, config, strategy, dataset, workspace: Workspace, stratify: bool) -> dict[str, Any]:
     """Score the configuration on K folds; returns the per-fold and summary entries."""
     monitor = callbacks_module.monitor_name(config, has_validation=True)
     folds = []
     for split in splits.kfold(dataset, config.data, config.seed, stratify):
-        fold_dir = run_dir / "folds" / split.name
-        result_path = fold_dir / "result.json"
-        if result_path.is_file():  # finished before a kill: keep it
+        # Every worker reads the chief's results, so all of them skip the same finished folds.
+        result_path = workspace.run_dir / "folds" / split.name / "result.json"
+        if result_path.is_file():
             folds.append(json.loads(result_path.read_text(encoding="utf-8")))
             continue
         print(f"\n{split.name}: {len(split.x_train)} training, {len(split.x_val)} validation examples")
         model, history = fit(
-            recipe, config, strategy, split, fold_dir, run_dir / "logs" / split.name,
-            config.trainer.epochs, save_models=False,
+            recipe, config, strategy, split, workspace, workspace.out / "folds" / split.name,
+            workspace.out / "logs" / split.name, config.trainer.epochs, save_models=False,
         )
         result = {
             "fold": split.name,
@@ -160,8 +190,9 @@ def run_kfold(recipe, config, strategy, dataset, run_dir: Path, stratify: bool) 
             "baseline": recipe.baseline(split, split.x_val, split.y_val, config),
             "best_epoch": best_epoch(history, monitor),
         }
-        runs.write_json(result_path, result)
-        shutil.rmtree(fold_dir / "backup", ignore_errors=True)
+        if workspace.is_chief:
+            runs.write_json(result_path, result)
+        shutil.rmtree(workspace.backup(split), ignore_errors=True)
         folds.append(result)
         keras.backend.clear_session(free_memory=True)
     return {
@@ -171,18 +202,48 @@ def run_kfold(recipe, config, strategy, dataset, run_dir: Path, stratify: bool) 
     }
 
 
+def open_workspace(config: Config, strategy, run_dir: Path | None) -> Workspace:
+    """The run folder (new, given, or being resumed) and where this process writes."""
+    role, is_chief = distribute.worker_role(strategy)
+    if run_dir is None:
+        if not is_chief:
+            raise UserError(
+                "every worker of a cluster must be given the same run folder: "
+                "cookbook train CONFIG --run-dir runs/<name>/<id> (the same path on each worker)."
+            )
+        run_dir = runs.new_run_dir(config)
+    if is_chief:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        if not (run_dir / "config.yaml").is_file():
+            runs.write_config(run_dir, config)
+            runs.point_latest(run_dir)
+    out = run_dir if is_chief else Path(tempfile.mkdtemp(prefix=f"cookbook-{role}-"))
+    return Workspace(run_dir, out, role, is_chief)
+
+
 def train(config: Config, run_dir: Path | None = None) -> tuple[Path, dict[str, Any]]:
-    """Train `config` in a new run folder, or resume the unfinished run in `run_dir`."""
+    """Train `config` in a new run folder, or in `run_dir` (resuming it if unfinished)."""
     strategy = set_up(config)
     recipe = load_recipe(config.recipe)
-    if run_dir is None:
-        run_dir = runs.new_run_dir(config)
-        runs.write_config(run_dir, config)
-    elif (run_dir / "metrics.json").is_file():
+    workspace = open_workspace(config, strategy, run_dir)
+    run_dir = workspace.run_dir
+    if (run_dir / "metrics.json").is_file():
         print(f"{run_dir} already finished; nothing to resume.")
         return run_dir, json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
-    print(f"Run folder: {run_dir}")
-    runs.write_json(run_dir / "environment.json", environment(config, strategy))
+    print(f"Run folder: {run_dir} ({workspace.role})")
+    try:
+        metrics = train_in(recipe, config, strategy, workspace)
+    finally:
+        if not workspace.is_chief:
+            shutil.rmtree(workspace.out, ignore_errors=True)
+    print_summary(run_dir, metrics)
+    return run_dir, metrics
+
+
+def train_in(recipe, config: Config, strategy, workspace: Workspace) -> dict[str, Any]:
+    out = workspace.out
+    if workspace.is_chief:
+        runs.write_json(out / "environment.json", environment(config, strategy))
 
     stratify = recipe.task in ("binary", "multiclass")
     dataset = recipe.prepare(recipe.load_data(config), config)
@@ -192,18 +253,18 @@ def train(config: Config, run_dir: Path | None = None) -> tuple[Path, dict[str, 
         split = splits.holdout(dataset, config.data, config.seed, stratify)
         epochs = config.trainer.epochs
     else:
-        metrics.update(run_kfold(recipe, config, strategy, dataset, run_dir, stratify))
+        metrics.update(run_kfold(recipe, config, strategy, dataset, workspace, stratify))
         split = splits.full_training(dataset)
         best_epochs = [fold["best_epoch"] for fold in metrics["folds"]]
         stopping = config.trainer.early_stopping.enabled
         epochs = max(1, round(float(np.mean(best_epochs)))) if stopping else config.trainer.epochs
         print(f"\nfinal model: all {len(split.x_train)} training examples, {epochs} epochs")
 
-    log_dir = run_dir / "logs" / ("final" if split.name == "final" else "")
-    model, history = fit(recipe, config, strategy, split, run_dir, log_dir, epochs)
-    best_path = run_dir / ("best.keras" if split.has_validation else "last.keras")
+    log_dir = out / "logs" / ("final" if split.name == "final" else "")
+    model, history = fit(recipe, config, strategy, split, workspace, out, log_dir, epochs)
+    best_path = out / ("best.keras" if split.has_validation else "last.keras")
     if not split.has_validation:
-        shutil.copyfile(run_dir / "last.keras", run_dir / "best.keras")
+        shutil.copyfile(out / "last.keras", out / "best.keras")
     model = load_model(best_path)
 
     metrics["epochs"] = len(history)
@@ -212,13 +273,15 @@ def train(config: Config, run_dir: Path | None = None) -> tuple[Path, dict[str, 
         metrics["validation"] = evaluate(recipe, config, model, split.x_val, split.y_val)
     metrics["test"] = evaluate(recipe, config, model, dataset.x_test, dataset.y_test)
     metrics["baseline"] = recipe.baseline(split, dataset.x_test, dataset.y_test, config)
-    metrics.update(recipe.report(model, dataset, run_dir, config))
+    metrics.update(recipe.report(model, dataset, out, config))
     if config.output.plot:
-        plots.learning_curve(run_dir / "history.csv", run_dir / "learning_curve.png", config.name)
-    runs.write_json(run_dir / "metrics.json", metrics)
-    shutil.rmtree(run_dir / "backup", ignore_errors=True)
-    print_summary(run_dir, metrics)
-    return run_dir, metrics
+        plots.learning_curve(out / "history.csv", out / "learning_curve.png", config.name)
+    if workspace.is_chief:  # metrics.json first: a kill after it leaves a finished run
+        runs.write_json(out / "metrics.json", metrics)
+    shutil.rmtree(workspace.backup(split).parent, ignore_errors=True)
+    with contextlib.suppress(OSError):  # the last worker to finish removes the empty folder
+        (workspace.run_dir / "backup").rmdir()
+    return metrics
 
 
 def print_summary(run_dir: Path, metrics: dict[str, Any]) -> None:
@@ -243,7 +306,9 @@ def check(config: Config) -> dict[str, Any]:
     model = build(recipe, config, strategy, split, config.trainer.epochs)
     data = recipe.make_dataset(split.x_train, split.y_train, config, True)
     history = model.fit(data.take(1), epochs=1, shuffle=False, verbose=0)
-    loss = float(history.history["loss"][-1])
+    # `loss`, or the first loss a custom train_step logs (a GAN's `discriminator_loss`).
+    logs = history.history
+    loss = float((logs.get("loss") or next(v for k, v in logs.items() if k.endswith("loss")))[-1])
     return {
         "recipe": config.recipe,
         "parameters": model.count_params(),

@@ -9,41 +9,23 @@ import pytest
 from common import datasets, splits
 from common.config import load_config
 from common.errors import ConfigError
-
-
-def ragged(rows: list[list[int]]) -> np.ndarray:
-    array = np.empty(len(rows), dtype=object)
-    array[:] = [[int(word) for word in row] for row in rows]  # plain ints, as in Keras' files
-    return array
+from tests import keras_files
+from tests.keras_files import ragged
 
 
 @pytest.fixture
 def imdb_file(tmp_path):
-    """imdb.npz layout: ragged word-index lists (before Keras' index_from offset) and labels."""
-    rng = np.random.default_rng(0)
-    reviews = [list(rng.integers(1, 60, size=rng.integers(3, 12))) for _ in range(40)]
-    labels = np.array([i % 2 for i in range(40)])
-    path = tmp_path / "imdb.npz"
-    np.savez(path, x_train=ragged(reviews[:30]), y_train=labels[:30],
-             x_test=ragged(reviews[30:]), y_test=labels[30:])
-    return path
+    return keras_files.write_imdb(tmp_path, count=40)
 
 
 @pytest.fixture
 def reuters_file(tmp_path):
-    rng = np.random.default_rng(1)
-    wires = [list(rng.integers(1, 80, size=rng.integers(4, 15))) for _ in range(50)]
-    path = tmp_path / "reuters.npz"
-    np.savez(path, x=ragged(wires), y=np.arange(50) % 5)
-    return path
+    return keras_files.write_reuters(tmp_path, count=50, topics=5)
 
 
 @pytest.fixture
 def boston_file(tmp_path):
-    rng = np.random.default_rng(2)
-    path = tmp_path / "boston_housing.npz"
-    np.savez(path, x=rng.normal(size=(60, 13)), y=rng.normal(20, 5, size=60))
-    return path
+    return keras_files.write_boston_housing(tmp_path, count=60)
 
 
 def test_imdb_format_is_multi_hot_with_keras_offsets(imdb_file):
@@ -84,10 +66,7 @@ def test_boston_format(boston_file):
 
 
 def test_mnist_format(tmp_path):
-    rng = np.random.default_rng(3)
-    path = tmp_path / "mnist.npz"
-    np.savez(path, x_train=rng.integers(0, 256, (20, 28, 28), dtype=np.uint8), y_train=np.arange(20) % 10,
-             x_test=rng.integers(0, 256, (5, 28, 28), dtype=np.uint8), y_test=np.arange(5))
+    path = keras_files.write_mnist(tmp_path, count=20)
     config = load_config("multiclass", ["data.dataset=mnist", f"data.path={path}", "data.image_layout=image"])
     data = datasets.load(config.data, config.seed, stratify=True)
     assert data.x_train.shape == (20, 28, 28, 1) and 0 <= data.x_train.min() and data.x_train.max() <= 1

@@ -197,7 +197,7 @@ def test_killed_run_resumes_from_the_last_finished_epoch(tmp_path):
     killed_at = len(runs.read_history(run_dir / "history.csv"))
     assert 3 <= killed_at < epochs, "the run was killed mid-training"
     assert not (run_dir / "metrics.json").exists()
-    assert runs.backup_epoch(run_dir / "backup") >= 3
+    assert runs.backup_epoch(run_dir / "backup" / "chief" / "holdout") >= 3
 
     resumed = subprocess.run([*COOKBOOK, "train", "--resume", str(run_dir)], cwd=PROJECT_ROOT,
                              capture_output=True, text=True, timeout=300)

@@ -1,0 +1,97 @@
+"""Small files in the exact formats keras.datasets downloads, written by the tests themselves,
+so the real loading code runs offline. `write(dataset, folder)` returns what `data.path` takes."""
+
+from __future__ import annotations
+
+import gzip
+import struct
+from pathlib import Path
+
+import numpy as np
+
+
+def ragged(rows: list[list[int]]) -> np.ndarray:
+    """An object array of plain-int lists: how imdb.npz and reuters.npz store sequences."""
+    array = np.empty(len(rows), dtype=object)
+    array[:] = [[int(word) for word in row] for row in rows]
+    return array
+
+
+def _sequences(rng: np.random.Generator, count: int, vocabulary: int) -> list[list[int]]:
+    return [list(rng.integers(1, vocabulary, size=rng.integers(3, 15))) for _ in range(count)]
+
+
+def write_imdb(folder: Path, count: int = 40) -> Path:
+    rng = np.random.default_rng(0)
+    reviews, labels = _sequences(rng, count, 60), np.arange(count) % 2
+    cut = count * 3 // 4
+    path = folder / "imdb.npz"
+    np.savez(path, x_train=ragged(reviews[:cut]), y_train=labels[:cut],
+             x_test=ragged(reviews[cut:]), y_test=labels[cut:])
+    return path
+
+
+def write_reuters(folder: Path, count: int = 50, topics: int = 5) -> Path:
+    rng = np.random.default_rng(1)
+    path = folder / "reuters.npz"
+    np.savez(path, x=ragged(_sequences(rng, count, 80)), y=np.arange(count) % topics)
+    return path
+
+
+def write_boston_housing(folder: Path, count: int = 60) -> Path:
+    rng = np.random.default_rng(2)
+    path = folder / "boston_housing.npz"
+    np.savez(path, x=rng.normal(size=(count, 13)), y=rng.normal(20, 5, size=count))
+    return path
+
+
+def _digit_images(rng: np.random.Generator, labels: np.ndarray, size: int = 28) -> np.ndarray:
+    """Noisy images with a bright bar whose row encodes the label: learnable, and tiny."""
+    images = rng.integers(0, 40, (len(labels), size, size), dtype=np.uint8)
+    for image, label in zip(images, labels):
+        row = 2 + int(label) * (size - 4) // 10
+        image[row : row + 2, 4:-4] = 255
+    return images
+
+
+def write_mnist(folder: Path, count: int = 40) -> Path:
+    rng = np.random.default_rng(3)
+    y_train, y_test = np.arange(count) % 10, np.arange(count // 4) % 10
+    path = folder / "mnist.npz"
+    np.savez(path, x_train=_digit_images(rng, y_train), y_train=y_train.astype(np.uint8),
+             x_test=_digit_images(rng, y_test), y_test=y_test.astype(np.uint8))
+    return path
+
+
+def _idx(path: Path, array: np.ndarray) -> None:
+    """The IDX format of the original MNIST files: magic, dimensions, then uint8 data."""
+    magic = struct.pack(">HBB", 0, 0x08, array.ndim)
+    dims = struct.pack(f">{array.ndim}I", *array.shape)
+    with gzip.open(path, "wb") as file:
+        file.write(magic + dims + array.astype(np.uint8).tobytes())
+
+
+def write_fashion_mnist(folder: Path, count: int = 40) -> Path:
+    """Fashion-MNIST is four gzipped IDX files in one folder; `data.path` names the folder."""
+    rng = np.random.default_rng(4)
+    target = folder / "fashion_mnist"
+    target.mkdir(exist_ok=True)
+    y_train, y_test = np.arange(count) % 10, np.arange(count // 4) % 10
+    _idx(target / "train-labels-idx1-ubyte.gz", y_train)
+    _idx(target / "train-images-idx3-ubyte.gz", _digit_images(rng, y_train))
+    _idx(target / "t10k-labels-idx1-ubyte.gz", y_test)
+    _idx(target / "t10k-images-idx3-ubyte.gz", _digit_images(rng, y_test))
+    return target
+
+
+WRITERS = {
+    "imdb": write_imdb,
+    "reuters": write_reuters,
+    "boston_housing": write_boston_housing,
+    "mnist": write_mnist,
+    "fashion_mnist": write_fashion_mnist,
+}
+
+
+def write(dataset: str, folder: Path) -> Path:
+    return WRITERS[dataset](folder)
