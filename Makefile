@@ -11,6 +11,7 @@ RECIPE ?= binary
 CONFIG ?=
 ARGS   ?=
 RESUME ?=
+WORKERS ?=
 HOST   ?= 127.0.0.1
 PORT   ?= 6006
 LOGDIR ?= runs
@@ -18,11 +19,11 @@ PYTEST_ARGS ?=
 
 TARGET := $(if $(CONFIG),$(CONFIG),$(RECIPE))
 
-.PHONY: help venv train show check list tensorboard test lint format clean
+.PHONY: help venv train tune show check list tensorboard test bench lint format clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "Variables: RECIPE=binary CONFIG=configs/x.yaml ARGS=\"trainer.epochs=3\" RESUME=runs/x/id PORT=6006"
+	@echo "Variables: RECIPE=binary CONFIG=configs/x.yaml ARGS=\"trainer.epochs=3\" RESUME=runs/x/id WORKERS=2 PORT=6006"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,12 +33,11 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## Create .venv with TensorFlow, Keras, KerasTuner and the dev tools
 
-train: $(STAMP) ## Train RECIPE (or CONFIG) with ARGS overrides; RESUME=<run folder> continues one
-ifneq ($(RESUME),)
-	$(BIN)/cookbook train --resume $(RESUME)
-else
-	$(BIN)/cookbook train $(TARGET) $(ARGS)
-endif
+train: $(STAMP) ## Train RECIPE (or CONFIG) with ARGS; RESUME=<run folder> continues one; WORKERS=2 on 127.0.0.1
+	$(BIN)/cookbook train $(if $(RESUME),--resume $(RESUME),$(TARGET) $(ARGS)) $(if $(WORKERS),--workers $(WORKERS))
+
+tune: $(STAMP) ## KerasTuner sweep over tune.space of RECIPE (or CONFIG) with ARGS; WORKERS=2: chief + 2 workers; RESUME=<sweep folder>
+	$(BIN)/cookbook tune $(if $(RESUME),--resume $(RESUME),$(TARGET) $(ARGS)) $(if $(WORKERS),--workers $(WORKERS))
 
 show: $(STAMP) ## Print the resolved config of RECIPE (or CONFIG) with ARGS
 	$(BIN)/cookbook show $(TARGET) $(ARGS)
@@ -53,6 +53,9 @@ tensorboard: $(STAMP) ## Serve TensorBoard over runs/ on HOST:PORT (127.0.0.1:60
 
 test: $(STAMP) ## Run the whole test suite (offline)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP) ## Measure overhead and speed settings against plain Keras; writes BENCHMARKS.md
+	$(BIN)/python -m tests.benchmarks.bench
 
 lint: $(STAMP) ## ruff check and format check
 	$(BIN)/ruff check common recipes tests

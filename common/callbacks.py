@@ -28,6 +28,18 @@ def best_so_far(history_csv: Path, monitor: str) -> float | None:
     return max(values) if higher_is_better else min(values)
 
 
+class SaveAtEnd(keras.callbacks.Callback):
+    """Write the model once, as training leaves it. (A checkpoint every epoch doubled the
+    epoch time of small models; the backup already covers a crash.)"""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = path
+
+    def on_train_end(self, logs=None):
+        self.model.save(self.path)
+
+
 def standard_callbacks(
     config: Config,
     folder: Path,
@@ -66,7 +78,7 @@ def standard_callbacks(
             )
         )
     if save_models:
-        callbacks.append(keras.callbacks.ModelCheckpoint(str(folder / "last.keras")))
+        callbacks.append(SaveAtEnd(folder / "last.keras"))
     return callbacks + control_callbacks(config, has_validation)
 
 

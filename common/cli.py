@@ -7,6 +7,10 @@ TensorFlow is imported only by the commands that build models.
     cookbook train binary trainer.epochs=3 model.units=[64,64]
     cookbook train configs/binary-imdb.yaml
     cookbook train --resume runs/binary/latest
+    cookbook tune binary tune.max_trials=5          (KerasTuner sweep over the config's tune.space)
+    cookbook tune --resume runs/binary/latest-tune
+    cookbook tune binary --workers 2                (a chief and two workers on 127.0.0.1)
+    cookbook sample runs/gan-conditional/latest --n 64 --label 3
 """
 
 from __future__ import annotations
@@ -57,19 +61,135 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from common import runs
 
-    if args.resume:
+    folder = args.resume or args.run_dir
+    if folder and (Path(folder) / "config.yaml").is_file():
         if args.target or args.overrides:
-            raise UserError("--resume trains the run's own config.yaml; drop the config and overrides.")
-        run_dir, config = runs.open_run(args.resume)
+            raise UserError(f"{folder} trains its own config.yaml; drop the config and overrides.")
+        run_dir, config = runs.open_run(folder)
+    elif args.resume:
+        raise UserError(f"{args.resume} is not a run folder (no config.yaml in it).")
     else:
         if not args.target:
             raise UserError("name a recipe or config to train, e.g. `cookbook train binary`.")
-        run_dir, config = None, config_module.load_config(args.target, args.overrides)
+        overrides = list(args.overrides)
+        if args.workers:
+            overrides.append("distribute.strategy=multi_worker")
+        run_dir, config = folder, config_module.load_config(args.target, overrides)
+    if args.workers:
+        from common import launch
+
+        if run_dir is None:
+            run_dir = runs.new_run_dir(config)
+        if not (Path(run_dir) / "config.yaml").is_file():
+            runs.write_config(Path(run_dir), config)
+        return launch.launch_training(Path(run_dir), args.workers)
     _quiet_tensorflow()
     from common import train
 
     train.train(config, Path(run_dir) if run_dir else None)
     return 0
+
+
+def _set_tuner_role(args: argparse.Namespace) -> None:
+    """KerasTuner's distributed mode is configured by environment variables; set them for
+    `--chief` and `--worker N` (and leave any the user set for a bare `cookbook tune`)."""
+    if not args.chief and args.worker is None:
+        return
+    os.environ["KERASTUNER_TUNER_ID"] = "chief" if args.chief else f"tuner{args.worker}"
+    os.environ["KERASTUNER_ORACLE_IP"] = args.oracle_ip
+    os.environ["KERASTUNER_ORACLE_PORT"] = str(
+        args.port or os.environ.get("KERASTUNER_ORACLE_PORT", "8000")
+    )
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from common import runs, search_space
+
+    if sum([args.chief, args.worker is not None, args.workers is not None]) > 1:
+        raise UserError("choose one of --chief, --worker N and --workers N.")
+    sweep_dir = None
+    if args.resume:
+        if args.overrides:
+            raise UserError("--resume continues the sweep's own config.yaml; drop the overrides.")
+        sweep_dir, config = runs.open_run(args.resume)
+        if not sweep_dir.name.startswith("tune-") and not (sweep_dir / "keras_tuner").is_dir():
+            raise UserError(f"{args.resume} is not a sweep folder (runs/<config>/tune-...).")
+        if args.target and config_module.load_config(args.target).name != config.name:
+            raise UserError(f"{args.resume} is a sweep of {config.name!r}, not of {args.target!r}.")
+    else:
+        if not args.target:
+            raise UserError("name a recipe or config to tune, e.g. `cookbook tune binary`.")
+        config = config_module.load_config(args.target, args.overrides)
+    search_space.check_sweep(config)
+    if args.workers is not None:
+        from common import tune_launcher
+
+        if sweep_dir is None:
+            sweep_dir = runs.new_run_dir(config, prefix="tune-")
+            runs.write_config(sweep_dir, config)
+        return tune_launcher.launch(sweep_dir, args.workers, args.port)
+    _set_tuner_role(args)
+    _quiet_tensorflow()
+    from common import tune
+
+    tune.tune(config, Path(sweep_dir) if sweep_dir else None)
+    return 0
+
+
+def _tune_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--resume", metavar="SWEEP", help="continue (or join) a sweep folder")
+    command.add_argument(
+        "--chief", action="store_true", help="serve the oracle of a distributed sweep"
+    )
+    command.add_argument(
+        "--worker", type=int, metavar="N", help="run trials for the chief as tuner<N>"
+    )
+    command.add_argument(
+        "--workers", type=_positive, metavar="N", help="start a chief and N workers on 127.0.0.1"
+    )
+    command.add_argument(
+        "--oracle-ip",
+        default=os.environ.get("KERASTUNER_ORACLE_IP", "127.0.0.1"),
+        help="the chief's address (default: $KERASTUNER_ORACLE_IP or 127.0.0.1)",
+    )
+    command.add_argument(
+        "--port", type=_positive, default=None,
+        help="the chief's port (default: $KERASTUNER_ORACLE_PORT or 8000; --workers: a free one)",
+    )
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    """Draw new samples from a finished GAN run's generator.keras into a PNG grid."""
+    from pathlib import Path
+
+    from common import runs
+
+    if not Path(args.run).exists():
+        raise UserError(f"run folder not found: {args.run}")
+    run_dir, config = runs.open_run(args.run)
+    if config.recipe != "gan":
+        raise UserError(f"{run_dir} is a run of the {config.recipe!r} recipe; `cookbook sample` needs "
+                        "a GAN run (recipe: gan), e.g. `cookbook sample runs/gan-conditional/latest`.")
+    if not (run_dir / "generator.keras").is_file():
+        raise UserError(f"{run_dir} has no generator.keras yet: it is saved when the run finishes "
+                        f"(`cookbook train --resume {args.run}` to finish it).")
+    if args.label is not None and not config.model.get("conditional"):
+        raise UserError(f"--label needs a conditional GAN; {run_dir} was trained with "
+                        "model.conditional: false (see configs/gan-conditional.yaml).")
+    _quiet_tensorflow()
+    from recipes import gan
+
+    print(gan.sample(run_dir, args.n, args.label, args.seed))
+    return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -96,18 +216,43 @@ def parser() -> argparse.ArgumentParser:
     add("check", cmd_check, "validate, build under the strategy and run one training step")
     train_command = add("train", cmd_train, "train a config in a new run folder", target="optional")
     train_command.add_argument("--resume", metavar="RUN", help="continue an unfinished run folder")
+    train_command.add_argument(
+        "--run-dir", metavar="RUN",
+        help="train into this folder (the same path on every worker of a cluster)",
+    )
+    train_command.add_argument(
+        "--workers", type=_positive, metavar="N",
+        help="start N multi-worker processes on 127.0.0.1 (generated TF_CONFIG)",
+    )
+    tune_help = "KerasTuner sweep over the config's tune.space"
+    _tune_arguments(add("tune", cmd_tune, tune_help, target="optional"))
+    sample_command = add("sample", cmd_sample, "draw a PNG grid of new samples from a GAN run",
+                         target="none")
+    sample_command.add_argument("run", metavar="RUN", help="a finished GAN run folder")
+    sample_command.add_argument("--n", type=_positive, default=64, help="how many (default 64)")
+    sample_command.add_argument("--label", type=int, help="the class to draw (conditional GANs)")
+    sample_command.add_argument("--seed", type=int, help="noise seed, for a repeatable grid")
     return root
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    command_line = parser()
+    # Overrides may follow options too (`train binary --workers 2 trainer.epochs=3`).
+    args, extra = command_line.parse_known_args(argv)
+    stray = [token for token in extra if token.startswith("-") or "=" not in token]
+    if stray:
+        command_line.error(f"unrecognized arguments: {' '.join(stray)}")
+    if extra:
+        args.overrides = [*getattr(args, "overrides", []), *extra]
     try:
         return args.handler(args)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("\ninterrupted; `cookbook train --resume RUN` continues the run.", file=sys.stderr)
+        what = "sweep" if args.command == "tune" else "run"
+        print(f"\ninterrupted; `cookbook {args.command} --resume FOLDER` continues the {what}.",
+              file=sys.stderr)
         return 130
 
 

@@ -99,7 +99,13 @@ def read_with_extends(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]
         raise ConfigError("extends", f"expected a config name or path, got {parent!r}.")
     beside = path.parent / parent
     parent_path = beside if beside.is_file() else find_config(parent)
-    return deep_merge(read_with_extends(parent_path, (*seen, path)), data)
+    merged = deep_merge(read_with_extends(parent_path, (*seen, path)), data)
+    # A search space is declared whole: a variant's `tune.space` replaces its parent's, so
+    # that merging two specs of one key cannot make a spec of two kinds.
+    tune = data.get("tune")
+    if isinstance(tune, dict) and isinstance(tune.get("space"), dict):
+        merged["tune"]["space"] = tune["space"]
+    return merged
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -358,6 +364,10 @@ def _check_optimizer(config: Config) -> None:
     if optimizer.weight_decay is not None and optimizer.name != "adamw":
         raise ConfigError(
             "optimizer.weight_decay", "is used by adamw only; set optimizer.name=adamw or remove it."
+        )
+    if optimizer.beta_1 is not None and optimizer.name not in ("adam", "adamw"):
+        raise ConfigError(
+            "optimizer.beta_1", "is used by adam and adamw only; change optimizer.name or drop it."
         )
 
 

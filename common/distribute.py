@@ -18,7 +18,7 @@ import os
 import tensorflow as tf
 
 from common.errors import ConfigError, UserError
-from common.schema import DistributeConfig
+from common.schema import DistributeConfig, TrainerConfig
 
 
 def configure_host(config: DistributeConfig) -> None:
@@ -104,6 +104,15 @@ def make_strategy(config: DistributeConfig) -> tf.distribute.Strategy:
             "(synchronous data parallelism across machines) instead.",
         )
     raise ConfigError("distribute.strategy", f"unknown strategy {name!r}")
+
+
+def resolve_trainer_defaults(trainer: TrainerConfig, strategy_name: str) -> None:
+    """Fill in `precision: auto` and `steps_per_execution: null` for the strategy that runs."""
+    on_tpu = strategy_name == "tpu"
+    if trainer.precision == "auto":
+        trainer.precision = "mixed_bfloat16" if on_tpu else "float32"
+    if trainer.steps_per_execution is None:
+        trainer.steps_per_execution = 32 if on_tpu else 1
 
 
 def worker_role(strategy: tf.distribute.Strategy) -> tuple[str, bool]:

@@ -88,6 +88,8 @@ def make_optimizer(config: OptimizerConfig, steps_per_epoch: int, epochs: int, r
             momentum=0.9 if config.momentum is None else config.momentum, nesterov=config.nesterov, **common)
     if config.name == "rmsprop":
         return keras.optimizers.RMSprop(momentum=config.momentum or 0.0, **common)
+    if config.beta_1 is not None:  # adam and adamw only (checked with the config)
+        common["beta_1"] = config.beta_1
     if config.name == "adam":
         return keras.optimizers.Adam(**common)
     if config.name == "adamw":

@@ -4,7 +4,7 @@
         config.yaml        the resolved config; `cookbook train that/config.yaml` trains it again
         environment.json   versions, devices, strategy, replicas, seed
         logs/              TensorBoard: train/ and validation/ scalars, the model graph
-        best.keras         best epoch by `trainer.monitor`;  last.keras: the final weights
+        best.keras         best epoch by `trainer.monitor`;  last.keras: as training ended
         backup/            BackupAndRestore state while a run is unfinished (for --resume)
         history.csv        one row per finished epoch
         metrics.json       test metrics beside the baseline's (and per-fold scores for K-fold)

@@ -17,7 +17,7 @@ OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw")
 SCHEDULES = ("constant", "exponential", "inverse_time", "cosine", "one_cycle")
 STRATEGIES = ("auto", "default", "one_device", "mirrored", "multi_worker", "tpu", "parameter_server")
 SPLITS = ("holdout", "kfold", "iterated_kfold")
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 TUNERS = ("random", "bayesian", "hyperband", "grid")
 # Keras loss names accepted by `trainer.loss`, which replaces the task's standard loss.
 LOSSES = (
@@ -106,10 +106,12 @@ class TrainerConfig:
     reduce_on_plateau: ReduceOnPlateauConfig = field(default_factory=ReduceOnPlateauConfig)
     # None, "balanced" (inverse class frequency, from the training split), or {class: weight}.
     class_weight: str | dict[int, float] | None = None
-    precision: str = field(default="float32", metadata=_choices(*PRECISIONS))
+    # auto: mixed_bfloat16 on TPUs (their native type), float32 elsewhere.
+    precision: str = field(default="auto", metadata=_choices(*PRECISIONS))
     # XLA measured at less than half the speed of graph mode on a 2-core CPU: off by default.
     jit_compile: bool = False
-    steps_per_execution: int = field(default=1, metadata={"min": 1})
+    # None: 32 on TPUs (one host round-trip per 32 steps keeps the chips busy), 1 elsewhere.
+    steps_per_execution: int | None = field(default=None, metadata={"min": 1})
     deterministic: bool = False  # tf.config.experimental.enable_op_determinism()
     verbose: int = field(default=2, metadata={"min": 0, "max": 2})
 

@@ -222,8 +222,9 @@ def parse(space: dict[str, Any], config: dict[str, Any]) -> list[Entry]:
     """The entries of `space`, checked against the resolved config `config` (a plain dict)."""
     entries: dict[str, Entry] = {}
     for key, spec in _flatten(space, config):
-        if key in entries:
-            raise ConfigError(f"tune.space.{key}", "is declared twice (dotted and nested).")
+        # Declared twice (dotted and nested): the later wins, so that a command-line override
+        # such as tune.space.model.units={...} replaces the config's `model.units` entry.
+        entries.pop(key, None)
         entries[key] = parse_entry(key, spec, _lookup(config, key))
     return list(entries.values())
 

@@ -61,12 +61,12 @@ class Workspace:
 
 def set_up(config: Config) -> tf.distribute.Strategy:
     """Strategy first (logical devices must be configured before TensorFlow starts), then
-    seeds, determinism and the dtype policy."""
+    the strategy's defaults, seeds and determinism. The dtype policy is set by `build`."""
     strategy = distribute.make_strategy(config.distribute)
+    distribute.resolve_trainer_defaults(config.trainer, distribute.resolve_name(config.distribute))
     keras.utils.set_random_seed(config.seed)
     if config.trainer.deterministic:
         tf.config.experimental.enable_op_determinism()
-    keras.mixed_precision.set_dtype_policy(config.trainer.precision)
     return strategy
 
 
@@ -105,7 +105,10 @@ def class_weights(config: Config, split: Split, task: str) -> dict[int, float] |
 
 
 def build(recipe, config: Config, strategy, split: Split, epochs: int) -> keras.Model:
-    """Model, optimizer and metrics, all created inside the strategy's scope."""
+    """Model, optimizer and metrics, all created inside the strategy's scope, under the
+    configured dtype policy (set here because `clear_session()` between folds and between
+    tuning trials resets it to float32)."""
+    keras.mixed_precision.set_dtype_policy(config.trainer.precision)
     steps_per_epoch = max(1, math.ceil(len(split.x_train) / config.data.batch_size))
     replicas = strategy.num_replicas_in_sync if config.distribute.scale_learning_rate else 1
     with strategy.scope():

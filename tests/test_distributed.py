@@ -113,7 +113,7 @@ def test_a_killed_worker_stops_the_cluster_and_resume_continues_on_every_worker(
     os.kill(worker_pid(run_dir, 1), signal.SIGKILL)
     output, _ = cluster.communicate(timeout=120)
     assert cluster.returncode == 1
-    assert "worker 1 was killed by SIGKILL; stopped the other workers" in output
+    assert "worker 1 was killed by SIGKILL; stopped the other processes" in output
     assert f"cookbook train --resume {run_dir} --workers 2" in output
     finished = len(runs.read_history(run_dir / "history.csv"))
     assert 2 <= finished < epochs and not (run_dir / "metrics.json").exists()
@@ -151,6 +151,20 @@ def test_auto_resolves_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": {"worker": ["127.0.0.1:1"]}}))
     assert resolve_name(config) == "multi_worker"
     assert resolve_name(load_config("binary", ["distribute.tpu=local"]).distribute) == "tpu"
+
+
+def test_tpu_gets_bfloat16_and_many_steps_per_execution_unless_set():
+    from common.distribute import resolve_trainer_defaults
+
+    on_tpu = load_config("binary").trainer
+    resolve_trainer_defaults(on_tpu, "tpu")
+    assert (on_tpu.precision, on_tpu.steps_per_execution) == ("mixed_bfloat16", 32)
+    on_cpu = load_config("binary").trainer
+    resolve_trainer_defaults(on_cpu, "default")
+    assert (on_cpu.precision, on_cpu.steps_per_execution) == ("float32", 1)
+    chosen = load_config("binary", ["trainer.precision=float32", "trainer.steps_per_execution=8"]).trainer
+    resolve_trainer_defaults(chosen, "tpu")
+    assert (chosen.precision, chosen.steps_per_execution) == ("float32", 8)
 
 
 def test_one_device_strategy(tmp_path):

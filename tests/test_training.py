@@ -226,3 +226,12 @@ def test_holdout_split_fractions_are_of_all_data():
     split = splits.holdout(data, config.data, config.seed, stratify=True)
     total = len(data.x_train) + len(data.x_test)
     assert len(split.x_train) == pytest.approx(0.6 * total, abs=2)
+
+
+def test_mixed_precision_survives_the_session_clear_between_folds(tmp_path):
+    config = tiny("regression", tmp_path, "data.folds=2", "trainer.epochs=1", "trainer.precision=mixed_bfloat16")
+    run_dir, _ = train(config)
+    final = keras.saving.load_model(run_dir / "best.keras", safe_mode=True)
+    assert final.get_layer("dense_1").dtype_policy.name == "mixed_bfloat16"
+    assert final.get_layer("prediction").dtype_policy.name == "float32"  # the head stays float32
+    keras.mixed_precision.set_dtype_policy("float32")

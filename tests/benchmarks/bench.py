@@ -1,0 +1,138 @@
+"""`make bench`: what the cookbook costs and what its speed settings buy, as ratios against a
+plain Keras script measured in the same run, on the same data, model and epochs.
+
+    1. overhead   a whole `cookbook train` run (callbacks, checkpoints, TensorBoard, backup,
+                  evaluation, plots) against a keras.io-style script doing fit + evaluate + save
+    2. settings   steps_per_execution and jit_compile on the digits MLP
+    3. workers    one process against two MultiWorkerMirroredStrategy workers on 127.0.0.1
+
+Each measurement is repeated and the median kept. Results go to BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from keras import layers  # noqa: E402
+
+from common import datasets, splits  # noqa: E402
+from common.config import load_config  # noqa: E402
+from common.train import train  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+QUIET = ["trainer.verbose=0", "trainer.early_stopping.enabled=false"]
+
+
+def median_seconds(function, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()):
+            function()
+        times.append(time.perf_counter() - started)
+        keras.backend.clear_session(free_memory=True)
+    return statistics.median(times)
+
+
+def plain_keras_binary(epochs: int, output: Path) -> None:
+    """What a keras.io example would do for the binary recipe: same data, split, model."""
+    config = load_config("binary")
+    data = datasets.load(config.data, config.seed, stratify=True)
+    split = splits.holdout(data, config.data, config.seed, stratify=True)
+    keras.utils.set_random_seed(config.seed)
+    inputs = keras.Input(shape=(split.x_train.shape[1],))
+    normalizer = layers.Normalization()
+    normalizer.adapt(split.x_train)
+    x = normalizer(inputs)
+    x = layers.Dense(16, activation="relu", kernel_regularizer=keras.regularizers.L2(1e-3))(x)
+    x = layers.Dropout(0.3)(x)
+    outputs = layers.Dense(1, activation="sigmoid")(x)
+    model = keras.Model(inputs, outputs)
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy", keras.metrics.AUC(name="auc")])
+    model.fit(split.x_train, split.y_train, batch_size=32, epochs=epochs,
+              validation_data=(split.x_val, split.y_val), verbose=0)
+    model.evaluate(data.x_test, data.y_test, verbose=0)
+    model.save(output / "model.keras")
+
+
+def cookbook_binary(epochs: int, output: Path) -> None:
+    train(load_config("binary", [*QUIET, f"trainer.epochs={epochs}", f"output.dir={output}"]))
+
+
+def cookbook_digits(epochs: int, output: Path, *overrides: str) -> None:
+    train(load_config("multiclass", [*QUIET, f"trainer.epochs={epochs}", f"output.dir={output}",
+                                     "output.plot=false", *overrides]))
+
+
+def workers_seconds(workers: int, epochs: int, output: Path) -> float:
+    """Wall time of a whole run: `workers` processes, or one plain process for 0."""
+    command = [sys.executable, "-m", "common.cli", "train", "multiclass", f"output.dir={output}",
+               f"trainer.epochs={epochs}", *QUIET, "data.batch_size=128", "output.plot=false"]
+    if workers:
+        command += ["--workers", str(workers)]
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="cookbook-bench-"))
+    rows = []
+
+    plain = median_seconds(lambda: plain_keras_binary(args.epochs, scratch), args.repeats)
+    ours = median_seconds(lambda: cookbook_binary(args.epochs, scratch), args.repeats)
+    rows.append(("binary, whole run", f"plain Keras fit+evaluate+save: {plain:.2f} s",
+                 f"cookbook train: {ours:.2f} s", ours / plain))
+
+    base = median_seconds(lambda: cookbook_digits(args.epochs, scratch), args.repeats)
+    for label, override in (("steps_per_execution=32", "trainer.steps_per_execution=32"),
+                            ("jit_compile=true", "trainer.jit_compile=true"),
+                            ("batch_size=128", "data.batch_size=128")):
+        seconds = median_seconds(lambda o=override: cookbook_digits(args.epochs, scratch, o), args.repeats)
+        rows.append((f"digits MLP, {label}", f"defaults: {base:.2f} s", f"{label}: {seconds:.2f} s",
+                     seconds / base))
+
+    epochs = 10
+    one = statistics.median(workers_seconds(0, epochs, scratch) for _ in range(args.repeats))
+    two = statistics.median(workers_seconds(2, epochs, scratch) for _ in range(args.repeats))
+    rows.append((f"digits MLP, {epochs} epochs, batch 128", f"1 process: {one:.2f} s",
+                 f"2 workers on 127.0.0.1: {two:.2f} s", two / one))
+
+    lines = [
+        "# Benchmarks",
+        "",
+        f"`make bench` on {platform.machine()} with {os.cpu_count()} CPU cores, Python "
+        f"{platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}; "
+        f"median of {args.repeats}, {args.epochs} epochs unless stated. A ratio above 1 is slower "
+        "than the reference measured in the same run.",
+        "",
+        "| what | reference | measured | ratio |",
+        "|---|---|---|---|",
+        *[f"| {what} | {reference} | {measured} | {ratio:.2f}× |" for what, reference, measured, ratio in rows],
+        "",
+    ]
+    Path(args.output).write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
