@@ -201,7 +201,8 @@ def _read_idx(path: str, offset: int) -> np.ndarray:
         with gzip.open(path, "rb") as file:
             return np.frombuffer(file.read(), np.uint8, offset=offset)
     except (OSError, EOFError, ValueError) as error:
-        raise ConfigError("data.path", f"cannot read {path} as a gzipped IDX file: {error}") from None
+        message = f"cannot read {path} as a gzipped IDX file: {error}"
+        raise ConfigError("data.path", message) from None
 
 
 def _load_fashion_mnist(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:

@@ -27,7 +27,8 @@ def tile(images: np.ndarray, columns: int, min_size: int = 32) -> np.ndarray:
     images = images.repeat(scale, axis=1).repeat(scale, axis=2)
     height, width = height * scale, width * scale
     rows = math.ceil(count / columns)
-    grid = np.full((rows * (height + 1) + 1, columns * (width + 1) + 1, channels), BORDER, "float32")
+    shape = (rows * (height + 1) + 1, columns * (width + 1) + 1, channels)
+    grid = np.full(shape, BORDER, dtype="float32")
     for index, image in enumerate(images):
         row, column = divmod(index, columns)
         top, left = 1 + row * (height + 1), 1 + column * (width + 1)

@@ -57,8 +57,12 @@ def build_encoder(image_shape: tuple[int, ...], options) -> keras.Model:
         x = inputs
         for index, filters in enumerate(options.filters, start=1):
             x = layers.Conv2D(
-                filters, options.kernel_size, strides=2, padding="same",
-                activation=options.activation, name=f"conv_{index}",
+                filters,
+                options.kernel_size,
+                strides=2,
+                padding="same",
+                activation=options.activation,
+                name=f"conv_{index}",
             )(x)
         x = layers.Flatten(name="flatten")(x)
     else:
@@ -77,27 +81,36 @@ def build_decoder(image_shape: tuple[int, ...], options) -> keras.Model:
         if height % halvings or width % halvings:
             raise ConfigError(
                 "model.filters",
-                f"{len(options.filters)} strided layers halve {height}x{width} images "
-                f"{len(options.filters)} times; use fewer filters or images divisible by {halvings}.",
+                f"{len(options.filters)} strided layers halve the {height}x{width} images "
+                f"{len(options.filters)} times; use fewer, or images divisible by {halvings}.",
             )
         small = (height // halvings, width // halvings, options.filters[-1])
         x = layers.Dense(int(np.prod(small)), activation=options.activation, name="dense")(latent)
         x = layers.Reshape(small, name="reshape")(x)
         for index, filters in enumerate(reversed(options.filters), start=1):
             x = layers.Conv2DTranspose(
-                filters, options.kernel_size, strides=2, padding="same",
-                activation=options.activation, name=f"conv_transpose_{index}",
+                filters,
+                options.kernel_size,
+                strides=2,
+                padding="same",
+                activation=options.activation,
+                name=f"conv_transpose_{index}",
             )(x)
         outputs = layers.Conv2D(
-            channels, options.kernel_size, padding="same", activation="sigmoid",
-            dtype="float32", name="image",
+            channels,
+            options.kernel_size,
+            padding="same",
+            activation="sigmoid",
+            dtype="float32",
+            name="image",
         )(x)
     else:
         x = latent
         for index, units in enumerate(reversed(options.units), start=1):
             x = layers.Dense(units, activation=options.activation, name=f"dense_{index}")(x)
-        x = layers.Dense(height * width * channels, activation="sigmoid", dtype="float32",
-                         name="pixels")(x)
+        x = layers.Dense(
+            height * width * channels, activation="sigmoid", dtype="float32", name="pixels"
+        )(x)
         outputs = layers.Reshape(image_shape, name="image")(x)
     return keras.Model(latent, outputs, name="decoder")
 
@@ -130,8 +143,12 @@ def build_model(split: Split, options) -> keras.Model:
 def make_dataset(x: np.ndarray, y: np.ndarray | None, config: Config, training: bool):
     """(image, image) pairs; the labels stay in the Dataset for the latent-space plot."""
     return pipeline.make_dataset(
-        x, x, config.data.batch_size,
-        shuffle=training and config.data.shuffle, seed=config.seed, cache=config.data.cache,
+        x,
+        x,
+        config.data.batch_size,
+        shuffle=training and config.data.shuffle,
+        seed=config.seed,
+        cache=config.data.cache,
     )
 
 
@@ -196,8 +213,9 @@ def callbacks(run_dir: Path, split: Split, config: Config) -> list[keras.callbac
     ]
 
 
-def latent_plot(latent: np.ndarray, labels: np.ndarray, class_names: list[str] | None,
-                path: Path, title: str) -> Path:
+def latent_plot(
+    latent: np.ndarray, labels: np.ndarray, class_names: list[str] | None, path: Path, title: str
+) -> Path:
     """A scatter of the latent vectors coloured by label; PCA to 2-D when the latent is larger."""
     import matplotlib
 
@@ -229,10 +247,16 @@ def report(model: keras.Model, dataset: Dataset, run_dir: Path, config: Config) 
     stddev = config.model["noise_stddev"]
     x_test = dataset.x_test
     inputs = noisy(x_test, stddev, config.seed + 1)
-    images.save_grid(run_dir / "reconstructions.png", reconstruction_grid(model, inputs[:GRID_EXAMPLES]))
+    grid = reconstruction_grid(model, inputs[:GRID_EXAMPLES])
+    images.save_grid(run_dir / "reconstructions.png", grid)
     latent = encoder.predict(x_test, batch_size=256, verbose=0)
-    latent_plot(latent, dataset.y_test, dataset.class_names, run_dir / "latent.png",
-                f"{config.name}: test images in the {latent.shape[1]}-D latent space")
+    latent_plot(
+        latent,
+        dataset.y_test,
+        dataset.class_names,
+        run_dir / "latent.png",
+        f"{config.name}: test images in the {latent.shape[1]}-D latent space",
+    )
 
     mean_image = np.mean(dataset.x_train, axis=0, keepdims=True)
     baseline_mse = float(np.mean((x_test - mean_image) ** 2))
@@ -244,6 +268,8 @@ def report(model: keras.Model, dataset: Dataset, run_dir: Path, config: Config) 
         "mean_image_mse": baseline_mse,
         "improvement": 1.0 - test_mse / baseline_mse,
     }
-    print(f"reconstruction MSE on {result['inputs']} test images: {test_mse:.4f} "
-          f"(mean image: {baseline_mse:.4f}, {result['improvement']:.0%} better)")
+    print(
+        f"reconstruction MSE on {result['inputs']} test images: {test_mse:.4f} "
+        f"(mean image: {baseline_mse:.4f}, {result['improvement']:.0%} better)"
+    )
     return {"reconstruction": result}

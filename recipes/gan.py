@@ -17,6 +17,8 @@ paper (Radford et al., 2015). The usual stabilising choices, each deliberate:
   LeakyReLU(0.2) and dropout in the discriminator;
 - sigmoid output pixels in [0, 1], the range of the data; the discriminator outputs a logit
   and the loss is binary cross-entropy from logits (numerically stable);
+- a minibatch standard-deviation channel before the discriminator's last convolution
+  (Karras et al., 2018): without it the unconditional GAN collapsed to one digit on this data;
 - one-sided label smoothing (Salimans et al., 2016): real images are labelled
   `1 - label_smoothing`, fakes stay 0, so the discriminator is never rewarded for certainty;
 - the non-saturating generator loss (maximise log D(G(z)) rather than minimise
@@ -79,7 +81,8 @@ def upsamplings(image_shape: tuple[int, ...], count: int) -> tuple[int, int]:
 
 
 def build_generator(image_shape: tuple[int, ...], num_classes: int | None, options) -> keras.Model:
-    """Noise [+ one-hot class] -> Dense -> Reshape -> (Conv2DTranspose, BatchNorm, ReLU)* -> image."""
+    """Noise [+ one-hot class] -> Dense -> Reshape -> (Conv2DTranspose, BatchNorm, ReLU)* ->
+    sigmoid image."""
     noise = keras.Input(shape=(options.latent_dim,), name="noise")
     inputs = [noise]
     x = noise
@@ -95,20 +98,43 @@ def build_generator(image_shape: tuple[int, ...], num_classes: int | None, optio
     x = layers.Reshape((height, width, channels), name="reshape")(x)
     for index, filters in enumerate(options.generator_filters, start=1):
         x = layers.Conv2DTranspose(
-            filters, options.kernel_size, strides=2, padding="same", use_bias=False,
+            filters,
+            options.kernel_size,
+            strides=2,
+            padding="same",
+            use_bias=False,
             name=f"upsample_{index}",
         )(x)
         x = layers.BatchNormalization(name=f"batch_norm_{index}")(x)
         x = layers.ReLU(name=f"relu_{index}")(x)
     image = layers.Conv2D(
-        image_shape[-1], options.kernel_size, padding="same", activation="sigmoid",
-        dtype="float32", name="image",
+        image_shape[-1],
+        options.kernel_size,
+        padding="same",
+        activation="sigmoid",
+        dtype="float32",
+        name="image",
     )(x)
-    return keras.Model(inputs, image, name="generator")
+    return keras.Model(inputs if num_classes else noise, image, name="generator")
 
 
-def build_discriminator(image_shape: tuple[int, ...], num_classes: int | None, options) -> keras.Model:
-    """Image [+ one-hot class as constant maps] -> (strided Conv2D, LeakyReLU, Dropout)* -> logit."""
+@keras.saving.register_keras_serializable(package="cookbook")
+class MinibatchStandardDeviation(layers.Layer):
+    """Appends one channel: the standard deviation of each feature across the batch, averaged
+    (Karras et al., 2018, "Progressive growing of GANs"). A batch of near-identical fakes has
+    a telltale low value, so the discriminator can punish mode collapse, which it cannot do
+    looking at one image at a time."""
+
+    def call(self, x):
+        spread = keras.ops.mean(keras.ops.std(x, axis=0))
+        return keras.ops.concatenate([x, keras.ops.ones_like(x[..., :1]) * spread], axis=-1)
+
+
+def build_discriminator(
+    image_shape: tuple[int, ...], num_classes: int | None, options
+) -> keras.Model:
+    """Image [+ one-hot class as constant maps] -> (strided Conv2D, LeakyReLU, Dropout)* ->
+    one logit: real or fake."""
     image = keras.Input(shape=image_shape, name="image")
     inputs = [image]
     x = image
@@ -119,6 +145,8 @@ def build_discriminator(image_shape: tuple[int, ...], num_classes: int | None, o
         maps = layers.UpSampling2D(size=image_shape[:2], name="label_maps")(maps)
         x = layers.Concatenate(name="image_and_label")([image, maps])
     for index, filters in enumerate(options.discriminator_filters, start=1):
+        if index == len(options.discriminator_filters) and options.minibatch_std:
+            x = MinibatchStandardDeviation(name="minibatch_std")(x)
         x = layers.Conv2D(
             filters, options.kernel_size, strides=2, padding="same", name=f"downsample_{index}"
         )(x)
@@ -126,7 +154,7 @@ def build_discriminator(image_shape: tuple[int, ...], num_classes: int | None, o
         x = layers.Dropout(options.dropout, name=f"dropout_{index}")(x)
     x = layers.Flatten(name="flatten")(x)
     logit = layers.Dense(1, dtype="float32", name="real_logit")(x)
-    return keras.Model(inputs, logit, name="discriminator")
+    return keras.Model(inputs if num_classes else image, logit, name="discriminator")
 
 
 # --------------------------------------------------------------------------------------------
@@ -138,21 +166,27 @@ def build_discriminator(image_shape: tuple[int, ...], num_classes: int | None, o
 class GAN(keras.Model):
     """Generator and discriminator, trained against each other by `fit()`.
 
-    Both optimizers, the noise seed generator and both networks are attributes, so Keras
-    saves and restores them with the model (.keras files and BackupAndRestore alike).
+    Both networks and both optimizers are attributes, so Keras saves them with the model and
+    BackupAndRestore restores them, step counters and Adam moments included. (Keras saves no
+    random-generator state: a resumed run draws new noise, as Dropout draws new masks.)
     """
 
-    def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
-                 num_classes: int | None = None, label_smoothing: float = 0.0,
-                 seed: int | None = None, **kwargs):
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        latent_dim: int,
+        num_classes: int | None = None,
+        label_smoothing: float = 0.0,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = latent_dim
         self.num_classes = num_classes
         self.label_smoothing = label_smoothing
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed_generator = keras.random.SeedGenerator()  # seeded by the run's `seed`
         self.cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True, reduction=None)
         self.discriminator_loss_tracker = keras.metrics.Mean(name="discriminator_loss")
         self.generator_loss_tracker = keras.metrics.Mean(name="generator_loss")
@@ -209,14 +243,16 @@ class GAN(keras.Model):
             # Divided by the global batch size, so gradients add up right across replicas.
             average = tf.nn.compute_average_loss(discriminator_loss)
         weights = self.discriminator.trainable_variables
-        self.discriminator_optimizer.apply_gradients(zip(tape.gradient(average, weights), weights))
+        gradients = tape.gradient(average, weights)
+        self.discriminator_optimizer.apply_gradients(zip(gradients, weights, strict=True))
 
         # 2. The generator learns from the updated discriminator's verdict on new fakes.
         with tf.GradientTape() as tape:
             generator_loss = self.generator_loss(one_hot, batch_size, training=True)
             average = tf.nn.compute_average_loss(generator_loss)
         weights = self.generator.trainable_variables
-        self.generator_optimizer.apply_gradients(zip(tape.gradient(average, weights), weights))
+        gradients = tape.gradient(average, weights)
+        self.generator_optimizer.apply_gradients(zip(gradients, weights, strict=True))
         return self.track(discriminator_loss, generator_loss)
 
     def test_step(self, data):
@@ -243,7 +279,6 @@ class GAN(keras.Model):
             "latent_dim": self.latent_dim,
             "num_classes": self.num_classes,
             "label_smoothing": self.label_smoothing,
-            "seed": self.seed,
         }
 
     @classmethod
@@ -293,10 +328,10 @@ def build_model(split: Split, options) -> GAN:
 
 def compile_model(model: GAN, optimizer, config: Config) -> None:
     """The configured optimizer for the discriminator, and a clone of it for the generator."""
-    settings = optimizer.get_config()
+    settings = {**optimizer.get_config(), "name": "generator_optimizer"}
     model.compile(
         discriminator_optimizer=optimizer,
-        generator_optimizer=optimizer.__class__.from_config({**settings, "name": "generator_optimizer"}),
+        generator_optimizer=optimizer.__class__.from_config(settings),
         jit_compile=config.trainer.jit_compile,
         steps_per_execution=config.trainer.steps_per_execution,
     )
@@ -313,7 +348,9 @@ def baseline(split: Split, x: np.ndarray, y: np.ndarray, config: Config) -> dict
 # --------------------------------------------------------------------------------------------
 
 
-def generate(generator: keras.Model, noise: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
+def generate(
+    generator: keras.Model, noise: np.ndarray, labels: np.ndarray | None = None
+) -> np.ndarray:
     """Images from `noise` (and class `labels` for a conditional generator)."""
     if len(generator.inputs) == 2:
         num_classes = generator.inputs[1].shape[-1]
@@ -321,8 +358,9 @@ def generate(generator: keras.Model, noise: np.ndarray, labels: np.ndarray | Non
     return generator.predict(noise, batch_size=256, verbose=0)
 
 
-def sample_inputs(generator: keras.Model, count: int, seed: int | None,
-                  label: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+def sample_inputs(
+    generator: keras.Model, count: int, seed: int | None, label: int | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Noise for `count` samples and, for a conditional generator, their classes: `label`,
     or every class in turn (so a grid `num_classes` wide has one class per column)."""
     latent_dim = generator.inputs[0].shape[-1]
@@ -334,18 +372,24 @@ def sample_inputs(generator: keras.Model, count: int, seed: int | None,
     return noise, labels
 
 
-def callbacks(run_dir: Path, split: Split, config: Config) -> list[keras.callbacks.Callback]:
-    """A grid from the same noise every epoch, so the pictures show the generator learning;
-    one row per class when conditional."""
-    options = config.model
-    rows = split.num_classes if options["conditional"] else GRID_COLUMNS
+def fixed_grid(config: Config, num_classes: int | None):
+    """The same noise every epoch, so the pictures show the generator learning; one column
+    per class when conditional. Returns a function from a generator to a grid image."""
+    columns = num_classes if config.model["conditional"] else GRID_COLUMNS
     rng = np.random.default_rng(config.seed)
-    noise = rng.normal(size=(rows * GRID_COLUMNS, options["latent_dim"])).astype("float32")
-    labels = np.repeat(np.arange(rows), GRID_COLUMNS) if options["conditional"] else None
+    noise = rng.normal(size=(columns * GRID_COLUMNS, config.model["latent_dim"]))
+    labels = np.arange(len(noise)) % columns if config.model["conditional"] else None
+    return lambda generator: images.tile(
+        generate(generator, noise.astype("float32"), labels), columns
+    )
+
+
+def callbacks(run_dir: Path, split: Split, config: Config) -> list[keras.callbacks.Callback]:
+    draw = fixed_grid(config, split.num_classes)
     log_dir = run_dir / "logs" / "images" if config.output.tensorboard.enabled else None
     return [
         images.ImageGrid(
-            lambda model: images.tile(generate(model.generator, noise, labels), GRID_COLUMNS),
+            lambda model: draw(model.generator),
             run_dir / "samples" / "epoch_{epoch:03d}.png",
             log_dir,
             tag="samples",
@@ -366,8 +410,11 @@ def quality_classifier(dataset: Dataset, path: Path, epochs: int, seed: int) -> 
     x = layers.Dropout(0.3, name="dropout")(x)
     outputs = layers.Dense(dataset.num_classes, activation="softmax", name="probabilities")(x)
     classifier = keras.Model(inputs, outputs, name="quality_classifier")
-    classifier.compile(optimizer=keras.optimizers.Adam(3e-3),
-                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    classifier.compile(
+        optimizer=keras.optimizers.Adam(3e-3),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     classifier.fit(dataset.x_train, dataset.y_train, batch_size=64, epochs=epochs, verbose=0)
     classifier.save(path)
     return classifier
@@ -394,15 +441,15 @@ def report(model: GAN, dataset: Dataset, run_dir: Path, config: Config) -> dict:
     options = config.model
     model.generator.save(run_dir / "generator.keras")
     model.discriminator.save(run_dir / "discriminator.keras")
-    noise, labels = sample_inputs(model.generator, GRID_COLUMNS * (dataset.num_classes or 10),
-                                  config.seed)
-    images.save_grid(run_dir / "samples.png",
-                     images.tile(generate(model.generator, noise, labels), GRID_COLUMNS))
+    images.save_grid(
+        run_dir / "samples.png", fixed_grid(config, dataset.num_classes)(model.generator)
+    )
     if not dataset.num_classes:
         return {}
 
-    classifier = quality_classifier(dataset, run_dir / "quality_classifier.keras",
-                                    options["classifier_epochs"], config.seed)
+    classifier = quality_classifier(
+        dataset, run_dir / "quality_classifier.keras", options["classifier_epochs"], config.seed
+    )
     noise, labels = sample_inputs(model.generator, options["quality_samples"], config.seed + 1)
     generated = classifier.predict(generate(model.generator, noise, labels), verbose=0)
     real = classifier.predict(dataset.x_test, verbose=0)
@@ -425,8 +472,10 @@ def sample(run_dir: Path, count: int, label: int | None = None, seed: int | None
         if not 0 <= label < num_classes:
             raise UserError(f"--label must be a class from 0 to {num_classes - 1}, got {label}.")
     noise, labels = sample_inputs(generator, count, seed, label)
-    columns = generator.inputs[1].shape[-1] if labels is not None and label is None else None
-    grid = images.tile(generate(generator, noise, labels), columns or math.ceil(math.sqrt(count)))
+    columns = math.ceil(math.sqrt(count))
+    if labels is not None and label is None:  # every class in turn: one class per column
+        columns = generator.inputs[1].shape[-1]
+    grid = images.tile(generate(generator, noise, labels), columns)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     name = f"sample-{stamp}-{secrets.token_hex(2)}.png"
     return images.save_grid(run_dir / name, grid)
