@@ -9,7 +9,7 @@ from pathlib import Path
 import keras
 
 from common.runs import read_history
-from common.schema import Config
+from common.schema import Config, higher_is_better
 
 
 def monitor_name(config: Config, has_validation: bool) -> str:
@@ -24,8 +24,7 @@ def best_so_far(history_csv: Path, monitor: str) -> float | None:
     values = [v for v in values if not math.isnan(v)]
     if not values:
         return None
-    higher_is_better = any(word in monitor for word in ("acc", "auc", "precision", "recall"))
-    return max(values) if higher_is_better else min(values)
+    return max(values) if higher_is_better(monitor) else min(values)
 
 
 class SaveAtEnd(keras.callbacks.Callback):

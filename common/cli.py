@@ -33,7 +33,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"  {name}")
     print("Configs:")
     for name in config_module.config_names():
-        recipe = config_module.read_with_extends(config_module.CONFIG_DIR / f"{name}.yaml").get("recipe", "?")
+        recipe = config_module.read_with_extends(config_module.CONFIG_DIR / f"{name}.yaml").get(
+            "recipe", "?"
+        )
         print(f"  {name:<28} recipe: {recipe}")
     return 0
 
@@ -50,9 +52,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     from common import train
 
     summary = train.check(config)
-    print(f"ok: {config.name} ({summary['recipe']}) — {summary['parameters']:,} parameters, "
-          f"{summary['strategy']} with {summary['replicas']} replica(s), "
-          f"loss after one step {summary['loss_after_one_step']:.4f}")
+    print(
+        f"ok: {config.name} ({summary['recipe']}) — {summary['parameters']:,} parameters, "
+        f"{summary['strategy']} with {summary['replicas']} replica(s), "
+        f"loss after one step {summary['loss_after_one_step']:.4f}"
+    )
     return 0
 
 
@@ -155,7 +159,9 @@ def _tune_arguments(command: argparse.ArgumentParser) -> None:
         help="the chief's address (default: $KERASTUNER_ORACLE_IP or 127.0.0.1)",
     )
     command.add_argument(
-        "--port", type=_positive, default=None,
+        "--port",
+        type=_positive,
+        default=None,
         help="the chief's port (default: $KERASTUNER_ORACLE_PORT or 8000; --workers: a free one)",
     )
 
@@ -170,14 +176,20 @@ def cmd_sample(args: argparse.Namespace) -> int:
         raise UserError(f"run folder not found: {args.run}")
     run_dir, config = runs.open_run(args.run)
     if config.recipe != "gan":
-        raise UserError(f"{run_dir} is a run of the {config.recipe!r} recipe; `cookbook sample` needs "
-                        "a GAN run (recipe: gan), e.g. `cookbook sample runs/gan-conditional/latest`.")
+        raise UserError(
+            f"{run_dir} is a run of the {config.recipe!r} recipe; `cookbook sample` needs "
+            "a GAN run (recipe: gan), e.g. `cookbook sample runs/gan-conditional/latest`."
+        )
     if not (run_dir / "generator.keras").is_file():
-        raise UserError(f"{run_dir} has no generator.keras yet: it is saved when the run finishes "
-                        f"(`cookbook train --resume {args.run}` to finish it).")
+        raise UserError(
+            f"{run_dir} has no generator.keras yet: it is saved when the run finishes "
+            f"(`cookbook train --resume {args.run}` to finish it)."
+        )
     if args.label is not None and not config.model.get("conditional"):
-        raise UserError(f"--label needs a conditional GAN; {run_dir} was trained with "
-                        "model.conditional: false (see configs/gan-conditional.yaml).")
+        raise UserError(
+            f"--label needs a conditional GAN; {run_dir} was trained with "
+            "model.conditional: false (see configs/gan-conditional.yaml)."
+        )
     _quiet_tensorflow()
     from recipes import gan
 
@@ -196,19 +208,26 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="cookbook",
         description="Keras 3 / TensorFlow training recipes driven by YAML configs.",
-        epilog="Overrides are dotted keys: trainer.epochs=3 model.units=[64,64] optimizer.learning_rate=3e-4",
+        epilog="Overrides are dotted keys: "
+        "trainer.epochs=3 model.units=[64,64] optimizer.learning_rate=3e-4",
     )
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, handler, help_text: str, target: str = "required") -> argparse.ArgumentParser:
+    def add(
+        name: str, handler, help_text: str, target: str = "required"
+    ) -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=help_text, description=help_text)
         command.set_defaults(handler=handler)
         if target == "required":
-            command.add_argument("target", help="recipe or config name (binary, binary-imdb) or a YAML path")
+            command.add_argument(
+                "target", help="recipe or config name (binary, binary-imdb) or a YAML path"
+            )
         elif target == "optional":
             command.add_argument("target", nargs="?", help="recipe or config name, or a YAML path")
         if target != "none":
-            command.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides")
+            command.add_argument(
+                "overrides", nargs="*", metavar="KEY=VALUE", help="config overrides"
+            )
         return command
 
     add("list", cmd_list, "list recipes and configs", target="none")
@@ -217,17 +236,21 @@ def parser() -> argparse.ArgumentParser:
     train_command = add("train", cmd_train, "train a config in a new run folder", target="optional")
     train_command.add_argument("--resume", metavar="RUN", help="continue an unfinished run folder")
     train_command.add_argument(
-        "--run-dir", metavar="RUN",
+        "--run-dir",
+        metavar="RUN",
         help="train into this folder (the same path on every worker of a cluster)",
     )
     train_command.add_argument(
-        "--workers", type=_positive, metavar="N",
+        "--workers",
+        type=_positive,
+        metavar="N",
         help="start N multi-worker processes on 127.0.0.1 (generated TF_CONFIG)",
     )
     tune_help = "KerasTuner sweep over the config's tune.space"
     _tune_arguments(add("tune", cmd_tune, tune_help, target="optional"))
-    sample_command = add("sample", cmd_sample, "draw a PNG grid of new samples from a GAN run",
-                         target="none")
+    sample_command = add(
+        "sample", cmd_sample, "draw a PNG grid of new samples from a GAN run", target="none"
+    )
     sample_command.add_argument("run", metavar="RUN", help="a finished GAN run folder")
     sample_command.add_argument("--n", type=_positive, default=64, help="how many (default 64)")
     sample_command.add_argument("--label", type=int, help="the class to draw (conditional GANs)")
@@ -251,8 +274,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         what = "sweep" if args.command == "tune" else "run"
-        print(f"\ninterrupted; `cookbook {args.command} --resume FOLDER` continues the {what}.",
-              file=sys.stderr)
+        print(
+            f"\ninterrupted; `cookbook {args.command} --resume FOLDER` continues the {what}.",
+            file=sys.stderr,
+        )
         return 130
 
 

@@ -71,7 +71,9 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise UserError(f"{path}: a config must be a mapping of sections, got {type(data).__name__}.")
+        raise UserError(
+            f"{path}: a config must be a mapping of sections, got {type(data).__name__}."
+        )
     return data
 
 
@@ -112,7 +114,9 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     """`trainer.epochs=3` -> (["trainer", "epochs"], 3). Values are YAML scalars or lists."""
     key, sep, value = text.partition("=")
     if not sep or not key or any(not part for part in key.split(".")):
-        raise UserError(f"override {text!r} must look like section.key=value, e.g. trainer.epochs=3.")
+        raise UserError(
+            f"override {text!r} must look like section.key=value, e.g. trainer.epochs=3."
+        )
     try:
         parsed = yaml.safe_load(value) if value else None
     except yaml.YAMLError:
@@ -131,7 +135,9 @@ def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str,
                 child = node[key] = {}
             elif not isinstance(child, dict):
                 dotted = ".".join(keys[: depth + 1])
-                raise ConfigError(dotted, f"is a value, not a section; cannot set {'.'.join(keys)}.")
+                raise ConfigError(
+                    dotted, f"is a value, not a section; cannot set {'.'.join(keys)}."
+                )
             else:
                 child = node[key] = dict(child)
             node = child
@@ -356,14 +362,17 @@ def _check_plateau(config: Config) -> None:
 def _check_class_weight(config: Config) -> None:
     weight = config.trainer.class_weight
     if isinstance(weight, str) and weight != "balanced":
-        raise ConfigError("trainer.class_weight", f"expected 'balanced' or a mapping, got {weight!r}.")
+        raise ConfigError(
+            "trainer.class_weight", f"expected 'balanced' or a mapping, got {weight!r}."
+        )
 
 
 def _check_optimizer(config: Config) -> None:
     optimizer = config.optimizer
     if optimizer.weight_decay is not None and optimizer.name != "adamw":
         raise ConfigError(
-            "optimizer.weight_decay", "is used by adamw only; set optimizer.name=adamw or remove it."
+            "optimizer.weight_decay",
+            "is used by adamw only; set optimizer.name=adamw or remove it.",
         )
     if optimizer.beta_1 is not None and optimizer.name not in ("adam", "adamw"):
         raise ConfigError(
@@ -391,7 +400,11 @@ def _check_tune_space(config: Config) -> None:
 
 
 CHECKS = (
-    _check_dataset, _check_splits, _check_plateau, _check_class_weight, _check_optimizer,
+    _check_dataset,
+    _check_splits,
+    _check_plateau,
+    _check_class_weight,
+    _check_optimizer,
     _check_tune_space,
 )
 

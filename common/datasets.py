@@ -100,7 +100,9 @@ def read_npz(path: str) -> dict[str, np.ndarray]:
     try:
         return dict(npz_utils.load_npz(path))
     except (pickle.UnpicklingError, ValueError, OSError) as error:
-        raise ConfigError("data.path", f"cannot read {path} as a Keras dataset file: {error}") from None
+        raise ConfigError(
+            "data.path", f"cannot read {path} as a Keras dataset file: {error}"
+        ) from None
 
 
 def multi_hot(sequences: np.ndarray | list, num_words: int) -> np.ndarray:
@@ -188,8 +190,16 @@ FASHION_MNIST_FILES = (
     "t10k-images-idx3-ubyte.gz",
 )
 FASHION_MNIST_CLASSES = [
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 ]
 
 
@@ -214,8 +224,9 @@ def _load_fashion_mnist(name: str, data: DataConfig, seed: int, stratify: bool) 
         import keras
 
         paths = [
-            keras.utils.get_file(filename, origin=KERAS_ORIGIN + filename,
-                                 cache_subdir="datasets/fashion-mnist")
+            keras.utils.get_file(
+                filename, origin=KERAS_ORIGIN + filename, cache_subdir="datasets/fashion-mnist"
+            )
             for filename in FASHION_MNIST_FILES
         ]
     y_train, y_test = _read_idx(paths[0], 8), _read_idx(paths[2], 8)
@@ -224,8 +235,10 @@ def _load_fashion_mnist(name: str, data: DataConfig, seed: int, stratify: bool) 
         raise ConfigError("data.path", f"the images in {data.path} do not match their labels.")
     x_train, x_test = x_train.reshape(-1, 28, 28), x_test.reshape(-1, 28, 28)
     return Dataset(
-        _pixels(x_train, data), y_train.astype("int32"),
-        _pixels(x_test, data), y_test.astype("int32"),
+        _pixels(x_train, data),
+        y_train.astype("int32"),
+        _pixels(x_test, data),
+        y_test.astype("int32"),
         FASHION_MNIST_CLASSES,
     )
 
@@ -334,7 +347,10 @@ def check_source(data: DataConfig) -> None:
         header = csv_header(data.path)
         if data.target is None:
             raise ConfigError("data.target", f"set the column to predict; columns: {header}.")
-        for key, column in [("data.target", data.target), *[("data.features", f) for f in data.features or []]]:
+        for key, column in [
+            ("data.target", data.target),
+            *[("data.features", f) for f in data.features or []],
+        ]:
             if column not in header:
                 raise ConfigError(key, unknown_name(f"column in {data.path}:", column, header))
 

@@ -141,7 +141,9 @@ def describe(strategy: tf.distribute.Strategy) -> dict[str, object]:
         "OneDeviceStrategy": tf.distribute.OneDeviceStrategy,
         "TPUStrategy": tf.distribute.TPUStrategy,
     }
-    name = next((n for n, kind in public.items() if isinstance(strategy, kind)), type(strategy).__name__)
+    name = next(
+        (n for n, kind in public.items() if isinstance(strategy, kind)), type(strategy).__name__
+    )
     return {
         "strategy": name,
         "replicas": strategy.num_replicas_in_sync,

@@ -66,22 +66,32 @@ def run_group(commands: dict[str, tuple[list[str], dict[str, str]]], resume: str
     processes: dict[str, subprocess.Popen] = {}
     for role, (argv, environment) in commands.items():
         processes[role] = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
             env={**os.environ, **environment, "PYTHONUNBUFFERED": "1"},
         )
-    streams = [threading.Thread(target=_stream, args=item, daemon=True) for item in processes.items()]
+    streams = [
+        threading.Thread(target=_stream, args=item, daemon=True) for item in processes.items()
+    ]
     for thread in streams:
         thread.start()
     try:
         while True:
-            failed = [(role, p.poll()) for role, p in processes.items() if p.poll() not in (None, 0)]
+            failed = [
+                (role, p.poll()) for role, p in processes.items() if p.poll() not in (None, 0)
+            ]
             if failed:
                 role, code = failed[0]
                 stop(list(processes.values()))
                 for thread in streams:
                     thread.join(timeout=5)
-                print(f"\n{role} {_describe_exit(code)}; stopped the other processes.\n"
-                      f"Continue from where it stopped with:\n  {resume}", file=sys.stderr)
+                print(
+                    f"\n{role} {_describe_exit(code)}; stopped the other processes.\n"
+                    f"Continue from where it stopped with:\n  {resume}",
+                    file=sys.stderr,
+                )
                 return 1
             if all(p.poll() == 0 for p in processes.values()):
                 for thread in streams:

@@ -19,7 +19,9 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
     """Cosine warm-up from `peak / div_factor` to `peak`, then cosine annealing to
     `peak / (div_factor * 1e4)`, over `total_steps` optimizer steps."""
 
-    def __init__(self, peak: float, total_steps: int, peak_fraction: float = 0.3, div_factor: float = 25.0):
+    def __init__(
+        self, peak: float, total_steps: int, peak_fraction: float = 0.3, div_factor: float = 25.0
+    ):
         self.peak = peak
         self.total_steps = total_steps
         self.peak_fraction = peak_fraction
@@ -57,14 +59,16 @@ def learning_rate(config: OptimizerConfig, steps_per_epoch: int, epochs: int, re
     schedules = keras.optimizers.schedules
     if schedule.name == "constant":
         return peak
-    if schedule.name == "exponential":
-        return schedules.ExponentialDecay(
-            peak, max(1, round(schedule.decay_epochs * steps_per_epoch)), schedule.decay_rate,
-            staircase=schedule.staircase,
+    if schedule.name in ("exponential", "inverse_time"):
+        decay = (
+            schedules.ExponentialDecay
+            if schedule.name == "exponential"
+            else schedules.InverseTimeDecay
         )
-    if schedule.name == "inverse_time":
-        return schedules.InverseTimeDecay(
-            peak, max(1, round(schedule.decay_epochs * steps_per_epoch)), schedule.decay_rate,
+        return decay(
+            peak,
+            max(1, round(schedule.decay_epochs * steps_per_epoch)),
+            schedule.decay_rate,
             staircase=schedule.staircase,
         )
     if schedule.name == "cosine":
@@ -72,8 +76,11 @@ def learning_rate(config: OptimizerConfig, steps_per_epoch: int, epochs: int, re
         if warmup_steps == 0:
             return schedules.CosineDecay(peak, total_steps, alpha=schedule.alpha)
         return schedules.CosineDecay(
-            0.0, max(1, total_steps - warmup_steps), alpha=schedule.alpha,
-            warmup_target=peak, warmup_steps=warmup_steps,
+            0.0,
+            max(1, total_steps - warmup_steps),
+            alpha=schedule.alpha,
+            warmup_target=peak,
+            warmup_steps=warmup_steps,
         )
     if schedule.name == "one_cycle":
         return OneCycle(peak, total_steps, schedule.peak_fraction, schedule.div_factor)
@@ -85,7 +92,10 @@ def make_optimizer(config: OptimizerConfig, steps_per_epoch: int, epochs: int, r
     common = {"learning_rate": rate, "clipnorm": config.clipnorm}
     if config.name == "sgd":
         return keras.optimizers.SGD(
-            momentum=0.9 if config.momentum is None else config.momentum, nesterov=config.nesterov, **common)
+            momentum=0.9 if config.momentum is None else config.momentum,
+            nesterov=config.nesterov,
+            **common,
+        )
     if config.name == "rmsprop":
         return keras.optimizers.RMSprop(momentum=config.momentum or 0.0, **common)
     if config.beta_1 is not None:  # adam and adamw only (checked with the config)

@@ -19,7 +19,7 @@ def learning_curve(history_csv: Path, output: Path, title: str) -> Path | None:
     epochs = [int(row["epoch"]) + 1 for row in rows]
     names = [k for k in rows[0] if k not in ("epoch", "learning_rate") and not k.startswith("val_")]
     figure, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.6), squeeze=False)
-    for axis, name in zip(axes[0], names):
+    for axis, name in zip(axes[0], names, strict=True):
         axis.plot(epochs, [float(row[name]) for row in rows], label="training")
         # CSVLogger writes "NA" for validation columns when a fit has no validation data.
         if rows[0].get(f"val_{name}", "NA") != "NA":

@@ -44,8 +44,12 @@ def default_prepare(dataset: datasets.Dataset, config: Config) -> datasets.Datas
 
 def default_make_dataset(x: np.ndarray, y: np.ndarray | None, config: Config, training: bool):
     return pipeline.make_dataset(
-        x, y, config.data.batch_size,
-        shuffle=training and config.data.shuffle, seed=config.seed, cache=config.data.cache,
+        x,
+        y,
+        config.data.batch_size,
+        shuffle=training and config.data.shuffle,
+        seed=config.seed,
+        cache=config.data.cache,
     )
 
 

@@ -15,17 +15,42 @@ from typing import Any
 
 OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw")
 SCHEDULES = ("constant", "exponential", "inverse_time", "cosine", "one_cycle")
-STRATEGIES = ("auto", "default", "one_device", "mirrored", "multi_worker", "tpu", "parameter_server")
+STRATEGIES = (
+    "auto",
+    "default",
+    "one_device",
+    "mirrored",
+    "multi_worker",
+    "tpu",
+    "parameter_server",
+)
 SPLITS = ("holdout", "kfold", "iterated_kfold")
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 TUNERS = ("random", "bayesian", "hyperband", "grid")
 # Keras loss names accepted by `trainer.loss`, which replaces the task's standard loss.
 LOSSES = (
-    "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
-    "sparse_categorical_crossentropy", "categorical_focal_crossentropy", "mean_squared_error",
-    "mean_absolute_error", "mean_squared_logarithmic_error", "huber", "log_cosh", "hinge",
-    "squared_hinge", "kl_divergence", "poisson",
+    "binary_crossentropy",
+    "binary_focal_crossentropy",
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "mean_squared_error",
+    "mean_absolute_error",
+    "mean_squared_logarithmic_error",
+    "huber",
+    "log_cosh",
+    "hinge",
+    "squared_hinge",
+    "kl_divergence",
+    "poisson",
 )
+
+
+def higher_is_better(metric: str) -> bool:
+    """Which way a metric improves, by name, as Keras' own callbacks infer it: accuracy, AUC,
+    precision and recall rise; losses and errors fall. One rule for checkpoints, best epochs
+    and the tuner's objective."""
+    return any(word in metric for word in ("acc", "auc", "precision", "recall"))
 
 
 def _choices(*names: str) -> dict[str, Any]:

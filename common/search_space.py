@@ -34,7 +34,7 @@ from typing import Any
 import yaml
 
 from common.errors import ConfigError, did_you_mean, unknown_name
-from common.schema import Config
+from common.schema import Config, higher_is_better
 
 KINDS = ("choice", "float", "int", "boolean")
 OPTIONS = {"choice": (), "float": ("step", "sampling"), "int": ("step", "sampling"), "boolean": ()}
@@ -233,8 +233,7 @@ def direction(config: Config) -> str:
     """`tune.direction`, or the rule checkpoints use: accuracy, AUC, precision, recall -> max."""
     if config.tune.direction:
         return config.tune.direction
-    higher_is_better = ("acc", "auc", "precision", "recall")
-    return "max" if any(word in config.tune.objective for word in higher_is_better) else "min"
+    return "max" if higher_is_better(config.tune.objective) else "min"
 
 
 def check_sweep(config: Config) -> None:

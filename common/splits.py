@@ -50,7 +50,12 @@ def holdout(dataset: Dataset, data: DataConfig, seed: int, stratify: bool) -> Sp
 
 def kfold(dataset: Dataset, data: DataConfig, seed: int, stratify: bool) -> Iterator[Split]:
     """K folds, repeated `data.repeats` times with reshuffling for iterated K-fold."""
-    from sklearn.model_selection import KFold, RepeatedKFold, RepeatedStratifiedKFold, StratifiedKFold
+    from sklearn.model_selection import (
+        KFold,
+        RepeatedKFold,
+        RepeatedStratifiedKFold,
+        StratifiedKFold,
+    )
 
     repeats = data.repeats if data.split == "iterated_kfold" else 1
     if stratify:
@@ -68,7 +73,11 @@ def kfold(dataset: Dataset, data: DataConfig, seed: int, stratify: bool) -> Iter
     x, y = dataset.x_train, dataset.y_train
     for index, (train_index, val_index) in enumerate(splitter.split(x, y), start=1):
         yield Split(
-            f"fold-{index}", x[train_index], y[train_index], x[val_index], y[val_index],
+            f"fold-{index}",
+            x[train_index],
+            y[train_index],
+            x[val_index],
+            y[val_index],
             dataset.num_classes,
         )
 

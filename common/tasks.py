@@ -56,7 +56,9 @@ def head(
         units, activation, name = 1, None, "prediction"
     else:
         raise ValueError(f"unknown task {task!r}; valid: {', '.join(TASKS)}")
-    return layers.Dense(units, activation=activation, bias_initializer=bias, dtype="float32", name=name)(x)
+    return layers.Dense(
+        units, activation=activation, bias_initializer=bias, dtype="float32", name=name
+    )(x)
 
 
 def loss(task: str, name: str | None = None):
@@ -77,11 +79,16 @@ def metrics(task: str) -> list[keras.metrics.Metric]:
     if task == "multiclass":
         return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
     if task == "multilabel":
-        return [keras.metrics.BinaryAccuracy(name="accuracy"), keras.metrics.AUC(name="auc", multi_label=True)]
+        return [
+            keras.metrics.BinaryAccuracy(name="accuracy"),
+            keras.metrics.AUC(name="auc", multi_label=True),
+        ]
     return [keras.metrics.MeanAbsoluteError(name="mae")]
 
 
-def baseline_predictions(task: str, y_train: np.ndarray, count: int, num_classes: int | None) -> np.ndarray:
+def baseline_predictions(
+    task: str, y_train: np.ndarray, count: int, num_classes: int | None
+) -> np.ndarray:
     """Constant predictions from the training targets alone."""
     if task == "binary":
         prior = float(np.mean(y_train))
@@ -94,7 +101,9 @@ def baseline_predictions(task: str, y_train: np.ndarray, count: int, num_classes
     return np.full((count, 1), float(np.mean(y_train)), dtype="float32")
 
 
-def score(task: str, y_true: np.ndarray, y_pred: np.ndarray, loss_name: str | None = None) -> dict[str, float]:
+def score(
+    task: str, y_true: np.ndarray, y_pred: np.ndarray, loss_name: str | None = None
+) -> dict[str, float]:
     """Loss and metrics of `y_pred`, named as `model.evaluate(..., return_dict=True)` names them."""
     y_true = y_true.reshape(len(y_true), -1) if task in ("binary", "regression") else y_true
     results = {"loss": float(keras.ops.mean(loss(task, loss_name)(y_true, y_pred)))}
@@ -105,7 +114,11 @@ def score(task: str, y_true: np.ndarray, y_pred: np.ndarray, loss_name: str | No
 
 
 def baseline(
-    task: str, y_train: np.ndarray, y_eval: np.ndarray, num_classes: int | None, loss_name: str | None = None
+    task: str,
+    y_train: np.ndarray,
+    y_eval: np.ndarray,
+    num_classes: int | None,
+    loss_name: str | None = None,
 ) -> dict[str, float]:
     predictions = baseline_predictions(task, y_train, len(y_eval), num_classes)
     return score(task, y_eval, predictions, loss_name)

@@ -1,6 +1,6 @@
 """The one driver every recipe runs through.
 
-    config -> strategy -> data -> split(s) -> build + compile in scope -> fit -> evaluate -> artifacts
+    config -> strategy -> data -> split(s) -> build in scope -> fit -> evaluate -> artifacts
 
 Holdout: one model, validated on a held-out part of the training data, then scored once on the
 test split. K-fold: one model per fold scores the configuration (mean ± std); then a final model
@@ -38,7 +38,7 @@ from common.config import model_options
 from common.errors import UserError
 from common.optimizers import make_optimizer
 from common.recipe import load_recipe
-from common.schema import Config
+from common.schema import Config, higher_is_better
 from common.splits import Split
 
 
@@ -100,7 +100,7 @@ def class_weights(config: Config, split: Split, task: str) -> dict[int, float] |
 
         classes = np.unique(split.y_train)
         values = compute_class_weight("balanced", classes=classes, y=split.y_train)
-        return {int(c): float(v) for c, v in zip(classes, values)}
+        return {int(c): float(v) for c, v in zip(classes, values, strict=True)}
     return {int(k): float(v) for k, v in weight.items()}
 
 
@@ -118,8 +118,17 @@ def build(recipe, config: Config, strategy, split: Split, epochs: int) -> keras.
     return model
 
 
-def fit(recipe, config: Config, strategy, split: Split, workspace: Workspace, folder: Path,
-        log_dir: Path, epochs: int, save_models: bool = True) -> tuple[keras.Model, list[dict[str, str]]]:
+def fit(
+    recipe,
+    config: Config,
+    strategy,
+    split: Split,
+    workspace: Workspace,
+    folder: Path,
+    log_dir: Path,
+    epochs: int,
+    save_models: bool = True,
+) -> tuple[keras.Model, list[dict[str, str]]]:
     """Train on `split`, resuming from its backup if an earlier attempt was killed."""
     folder.mkdir(parents=True, exist_ok=True)
     backup_dir = workspace.backup(split)
@@ -131,7 +140,9 @@ def fit(recipe, config: Config, strategy, split: Split, workspace: Workspace, fo
     model = build(recipe, config, strategy, split, epochs)
     train_data = recipe.make_dataset(split.x_train, split.y_train, config, True)
     validation_data = (
-        recipe.make_dataset(split.x_val, split.y_val, config, False) if split.has_validation else None
+        recipe.make_dataset(split.x_val, split.y_val, config, False)
+        if split.has_validation
+        else None
     )
     callbacks = callbacks_module.standard_callbacks(
         config, folder, log_dir, backup_dir, split.has_validation, save_models
@@ -151,12 +162,13 @@ def fit(recipe, config: Config, strategy, split: Split, workspace: Workspace, fo
 def best_epoch(history: list[dict[str, str]], monitor: str) -> int:
     """1-based epoch with the best monitored value."""
     values = [float(row[monitor]) for row in history]
-    higher_is_better = any(word in monitor for word in ("acc", "auc", "precision", "recall"))
-    index = int(np.argmax(values) if higher_is_better else np.argmin(values))
+    index = int(np.argmax(values) if higher_is_better(monitor) else np.argmin(values))
     return int(history[index]["epoch"]) + 1
 
 
-def evaluate(recipe, config: Config, model: keras.Model, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+def evaluate(
+    recipe, config: Config, model: keras.Model, x: np.ndarray, y: np.ndarray
+) -> dict[str, float]:
     data = recipe.make_dataset(x, y, config, False)
     return {k: float(v) for k, v in model.evaluate(data, verbose=0, return_dict=True).items()}
 
@@ -167,12 +179,17 @@ def load_model(path: Path) -> keras.Model:
 
 def mean_and_std(results: list[dict[str, float]]) -> dict[str, dict[str, float]]:
     return {
-        name: {"mean": float(np.mean([r[name] for r in results])), "std": float(np.std([r[name] for r in results]))}
+        name: {
+            "mean": float(np.mean([r[name] for r in results])),
+            "std": float(np.std([r[name] for r in results])),
+        }
         for name in results[0]
     }
 
 
-def run_kfold(recipe, config, strategy, dataset, workspace: Workspace, stratify: bool) -> dict[str, Any]:
+def run_kfold(
+    recipe, config, strategy, dataset, workspace: Workspace, stratify: bool
+) -> dict[str, Any]:
     """Score the configuration on K folds; returns the per-fold and summary entries."""
     monitor = callbacks_module.monitor_name(config, has_validation=True)
     folds = []
@@ -182,10 +199,19 @@ def run_kfold(recipe, config, strategy, dataset, workspace: Workspace, stratify:
         if result_path.is_file():
             folds.append(json.loads(result_path.read_text(encoding="utf-8")))
             continue
-        print(f"\n{split.name}: {len(split.x_train)} training, {len(split.x_val)} validation examples")
+        print(
+            f"\n{split.name}: {len(split.x_train)} training, {len(split.x_val)} validation examples"
+        )
         model, history = fit(
-            recipe, config, strategy, split, workspace, workspace.out / "folds" / split.name,
-            workspace.out / "logs" / split.name, config.trainer.epochs, save_models=False,
+            recipe,
+            config,
+            strategy,
+            split,
+            workspace,
+            workspace.out / "folds" / split.name,
+            workspace.out / "logs" / split.name,
+            config.trainer.epochs,
+            save_models=False,
         )
         result = {
             "fold": split.name,
@@ -305,7 +331,9 @@ def check(config: Config) -> dict[str, Any]:
     strategy = set_up(config)
     recipe = load_recipe(config.recipe)
     dataset = recipe.prepare(recipe.load_data(config), config)
-    split = splits.holdout(dataset, config.data, config.seed, recipe.task in ("binary", "multiclass"))
+    split = splits.holdout(
+        dataset, config.data, config.seed, recipe.task in ("binary", "multiclass")
+    )
     model = build(recipe, config, strategy, split, config.trainer.epochs)
     data = recipe.make_dataset(split.x_train, split.y_train, config, True)
     history = model.fit(data.take(1), epochs=1, shuffle=False, verbose=0)

@@ -19,7 +19,12 @@ def launch(sweep_dir: Path, workers: int, port: int | None = None) -> int:
     port = port or free_ports(1)[0]
     command = [*COOKBOOK, "tune", "--resume", str(sweep_dir), "--oracle-ip", HOST, f"--port={port}"]
     commands = {"chief": ([*command, "--chief"], {})}
-    commands.update({f"worker {i}": ([*command, "--worker", str(i)], {}) for i in range(1, workers + 1)})
-    print(f"Sweep folder: {sweep_dir}\nOracle: {HOST}:{port}; starting the chief and "
-          f"{workers} worker(s).", flush=True)
+    commands.update(
+        {f"worker {i}": ([*command, "--worker", str(i)], {}) for i in range(1, workers + 1)}
+    )
+    print(
+        f"Sweep folder: {sweep_dir}\nOracle: {HOST}:{port}; starting the chief and "
+        f"{workers} worker(s).",
+        flush=True,
+    )
     return run_group(commands, f"cookbook tune --resume {sweep_dir} --workers {workers}")

@@ -12,7 +12,6 @@ only says what the network between input and head looks like.
 """
 
 import keras
-from keras import layers
 
 from common import models, tasks
 
@@ -20,18 +19,7 @@ TASK = "binary"
 
 
 def build_model(split, options):
-    if options.normalize:
-        inputs, x = models.normalized_input(split.x_train)
-    else:  # multi-hot text: already 0/1, nothing to standardise
-        inputs = x = keras.Input(shape=split.x_train.shape[1:], name="features")
-    x = models.dense_stack(
-        x,
-        options.units,
-        activation=options.activation,
-        dropout=options.dropout,
-        l1=options.l1,
-        l2=options.l2,
-        batch_norm=options.batch_norm,
-    )
+    inputs, x = models.tabular_input(split.x_train, normalize=options.normalize)
+    x = models.dense_stack(x, options)
     outputs = tasks.head(x, TASK, targets=split.y_train)
     return keras.Model(inputs, outputs, name="binary_classifier")

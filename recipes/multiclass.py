@@ -17,18 +17,7 @@ TASK = "multiclass"
 
 
 def build_model(split, options):
-    if options.normalize:
-        inputs, x = models.normalized_input(split.x_train)
-    else:
-        inputs = x = keras.Input(shape=split.x_train.shape[1:], name="features")
-    x = models.dense_stack(
-        x,
-        options.units,
-        activation=options.activation,
-        dropout=options.dropout,
-        l1=options.l1,
-        l2=options.l2,
-        batch_norm=options.batch_norm,
-    )
+    inputs, x = models.tabular_input(split.x_train, normalize=options.normalize)
+    x = models.dense_stack(x, options)
     outputs = tasks.head(x, TASK, split.num_classes, targets=split.y_train)
     return keras.Model(inputs, outputs, name="multiclass_classifier")

@@ -20,15 +20,7 @@ TASK = "regression"
 
 
 def build_model(split, options):
-    inputs, x = models.normalized_input(split.x_train)
-    x = models.dense_stack(
-        x,
-        options.units,
-        activation=options.activation,
-        dropout=options.dropout,
-        l1=options.l1,
-        l2=options.l2,
-        batch_norm=options.batch_norm,
-    )
+    inputs, x = models.tabular_input(split.x_train)
+    x = models.dense_stack(x, options)
     outputs = tasks.head(x, TASK, targets=split.y_train)
     return keras.Model(inputs, outputs, name="regressor")

@@ -12,18 +12,29 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from common.config import load_config
+from common.schema import Config
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
-(_cpu, *_) = tf.config.list_physical_devices("CPU")
-tf.config.set_logical_device_configuration(
-    _cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
-)
+def pytest_configure(config: pytest.Config) -> None:
+    """Two logical CPUs, before TensorFlow starts — in the processes that run tests only: the
+    pytest-xdist controller just hands out files, and need not pay for importing TensorFlow."""
+    controller = (
+        getattr(config.option, "numprocesses", None) and "PYTEST_XDIST_WORKER" not in os.environ
+    )
+    if controller:
+        return
+    import tensorflow as tf
 
-from common.config import load_config  # noqa: E402
-from common.schema import Config  # noqa: E402
+    (cpu, *_) = tf.config.list_physical_devices("CPU")
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
+    )
+
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 COOKBOOK = [sys.executable, "-m", "common.cli"]
@@ -40,7 +51,12 @@ def tiny(target: str, output_dir: Path, *overrides: str) -> Config:
 def cookbook(*args: str, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
     """Run the CLI in a fresh process, as a user would."""
     return subprocess.run(
-        [*COOKBOOK, *args], capture_output=True, text=True, timeout=timeout, cwd=PROJECT_ROOT, **kwargs
+        [*COOKBOOK, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=PROJECT_ROOT,
+        **kwargs,
     )
 
 

@@ -26,8 +26,13 @@ def write_imdb(folder: Path, count: int = 40) -> Path:
     reviews, labels = _sequences(rng, count, 60), np.arange(count) % 2
     cut = count * 3 // 4
     path = folder / "imdb.npz"
-    np.savez(path, x_train=ragged(reviews[:cut]), y_train=labels[:cut],
-             x_test=ragged(reviews[cut:]), y_test=labels[cut:])
+    np.savez(
+        path,
+        x_train=ragged(reviews[:cut]),
+        y_train=labels[:cut],
+        x_test=ragged(reviews[cut:]),
+        y_test=labels[cut:],
+    )
     return path
 
 
@@ -48,7 +53,7 @@ def write_boston_housing(folder: Path, count: int = 60) -> Path:
 def _digit_images(rng: np.random.Generator, labels: np.ndarray, size: int = 28) -> np.ndarray:
     """Noisy images with a bright bar whose row encodes the label: learnable, and tiny."""
     images = rng.integers(0, 40, (len(labels), size, size), dtype=np.uint8)
-    for image, label in zip(images, labels):
+    for image, label in zip(images, labels, strict=True):
         row = 2 + int(label) * (size - 4) // 10
         image[row : row + 2, 4:-4] = 255
     return images
@@ -58,8 +63,13 @@ def write_mnist(folder: Path, count: int = 40) -> Path:
     rng = np.random.default_rng(3)
     y_train, y_test = np.arange(count) % 10, np.arange(count // 4) % 10
     path = folder / "mnist.npz"
-    np.savez(path, x_train=_digit_images(rng, y_train), y_train=y_train.astype(np.uint8),
-             x_test=_digit_images(rng, y_test), y_test=y_test.astype(np.uint8))
+    np.savez(
+        path,
+        x_train=_digit_images(rng, y_train),
+        y_train=y_train.astype(np.uint8),
+        x_test=_digit_images(rng, y_test),
+        y_test=y_test.astype(np.uint8),
+    )
     return path
 
 

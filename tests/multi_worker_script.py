@@ -10,7 +10,9 @@ import sys
 
 index, ports, patch = int(sys.argv[1]), sys.argv[2].split(","), sys.argv[3] == "1"
 cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
-os.environ["TF_CONFIG"] = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
+os.environ["TF_CONFIG"] = json.dumps(
+    {"cluster": cluster, "task": {"type": "worker", "index": index}}
+)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402

@@ -15,7 +15,9 @@ from tests.conftest import cookbook
 
 
 def test_defaults_then_yaml_then_overrides():
-    config = load_config("binary", ["trainer.epochs=3", "model.units=[64,64]", "optimizer.learning_rate=3e-4"])
+    config = load_config(
+        "binary", ["trainer.epochs=3", "model.units=[64,64]", "optimizer.learning_rate=3e-4"]
+    )
     assert config.recipe == "binary" and config.name == "binary"
     assert config.trainer.epochs == 3
     assert config.model["units"] == [64, 64]
@@ -56,7 +58,11 @@ def test_every_shipped_config_validates():
         (["trainer.epochs=-1"], "trainer.epochs", "at least 1"),
         (["model.dropout=1.0"], "model.dropout", "[0, 1)"),
         (["data.test_split=1.5"], "data.test_split", "below 1.0"),
-        (["optimizer.name=adamm"], "optimizer.name", "Did you mean 'adam'? Valid: sgd, rmsprop, adam, adamw"),
+        (
+            ["optimizer.name=adamm"],
+            "optimizer.name",
+            "Did you mean 'adam'? Valid: sgd, rmsprop, adam, adamw",
+        ),
         (["trainer.loss=hubr"], "trainer.loss", "Did you mean 'huber'?"),
         (["data.dataset=digitz"], "data.dataset", "Did you mean 'digits'?"),
         (["recipe=binari"], "recipe", "Did you mean 'binary'?"),
@@ -79,7 +85,9 @@ def test_config_mistakes_name_the_key_and_the_fix(overrides, key, fragment):
 
 def test_missing_csv_and_missing_target_column(tmp_path):
     with pytest.raises(ConfigError, match="file not found"):
-        load_config("binary", ["data.dataset=csv", f"data.path={tmp_path / 'nope.csv'}", "data.target=y"])
+        load_config(
+            "binary", ["data.dataset=csv", f"data.path={tmp_path / 'nope.csv'}", "data.target=y"]
+        )
     table = tmp_path / "table.csv"
     table.write_text("a,b,label\n1,2,0\n3,4,1\n")
     with pytest.raises(ConfigError) as error:
@@ -134,7 +142,10 @@ def test_help_is_instant():
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["show", "binary", "trainer.epochz=3"], "trainer.epochz: unknown key. Did you mean 'epochs'?"),
+        (
+            ["show", "binary", "trainer.epochz=3"],
+            "trainer.epochz: unknown key. Did you mean 'epochs'?",
+        ),
         (["train", "binry"], "Did you mean 'binary'?"),
         (["check", "binary", "optimizer.name=adamm"], "Valid: sgd, rmsprop, adam, adamw."),
         (["train", "--resume", "/nonexistent/run"], "is not a run folder"),
@@ -168,5 +179,13 @@ def test_list_and_show(tmp_path):
 
 def test_project_root_holds_the_briefs_layout():
     root = Path(config_module.PROJECT_ROOT)
-    for entry in ("pyproject.toml", "Makefile", "README.md", "recipes", "configs", "common", "tests"):
+    for entry in (
+        "pyproject.toml",
+        "Makefile",
+        "README.md",
+        "recipes",
+        "configs",
+        "common",
+        "tests",
+    ):
         assert (root / entry).exists(), entry

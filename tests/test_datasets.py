@@ -41,8 +41,13 @@ def test_imdb_format_is_multi_hot_with_keras_offsets(imdb_file):
 
 def test_imdb_word_offsets_match_keras(tmp_path):
     path = tmp_path / "imdb.npz"
-    np.savez(path, x_train=ragged([[1, 5], [7]]), y_train=np.array([0, 1]),
-             x_test=ragged([[2]]), y_test=np.array([1]))
+    np.savez(
+        path,
+        x_train=ragged([[1, 5], [7]]),
+        y_train=np.array([0, 1]),
+        x_test=ragged([[2]]),
+        y_test=np.array([1]),
+    )
     config = load_config("binary-imdb", [f"data.path={path}", "data.num_words=20"])
     data = datasets.load(config.data, config.seed, stratify=True)
     rows = {tuple(np.flatnonzero(row)) for row in data.x_train}
@@ -67,17 +72,27 @@ def test_boston_format(boston_file):
 
 def test_mnist_format(tmp_path):
     path = keras_files.write_mnist(tmp_path, count=20)
-    config = load_config("multiclass", ["data.dataset=mnist", f"data.path={path}", "data.image_layout=image"])
+    config = load_config(
+        "multiclass", ["data.dataset=mnist", f"data.path={path}", "data.image_layout=image"]
+    )
     data = datasets.load(config.data, config.seed, stratify=True)
-    assert data.x_train.shape == (20, 28, 28, 1) and 0 <= data.x_train.min() and data.x_train.max() <= 1
+    assert (
+        data.x_train.shape == (20, 28, 28, 1)
+        and data.x_train.min() >= 0
+        and data.x_train.max() <= 1
+    )
     assert data.num_classes == 10
 
 
 def test_csv_with_text_labels(tmp_path):
     path = tmp_path / "flowers.csv"
-    rows = ["width,height,species"] + [f"{i},{i * 2},{'rose' if i % 2 else 'tulip'}" for i in range(40)]
+    rows = ["width,height,species"] + [
+        f"{i},{i * 2},{'rose' if i % 2 else 'tulip'}" for i in range(40)
+    ]
     path.write_text("\n".join(rows) + "\n")
-    config = load_config("multiclass", ["data.dataset=csv", f"data.path={path}", "data.target=species"])
+    config = load_config(
+        "multiclass", ["data.dataset=csv", f"data.path={path}", "data.target=species"]
+    )
     data = datasets.load(config.data, config.seed, stratify=True)
     assert data.class_names == ["rose", "tulip"]
     assert data.x_train.shape[1] == 2 and len(data.x_train) + len(data.x_test) == 40
@@ -111,7 +126,9 @@ def test_holdout_is_stratified_and_disjoint():
 
 
 def test_kfold_covers_every_example_once_per_repeat():
-    config = load_config("regression", ["data.split=iterated_kfold", "data.folds=3", "data.repeats=2"])
+    config = load_config(
+        "regression", ["data.split=iterated_kfold", "data.folds=3", "data.repeats=2"]
+    )
     data = datasets.load(config.data, config.seed, stratify=False)
     folds = list(splits.kfold(data, config.data, config.seed, stratify=False))
     assert [f.name for f in folds] == [f"fold-{i}" for i in range(1, 7)]
@@ -122,8 +139,13 @@ def test_kfold_covers_every_example_once_per_repeat():
 
 def test_a_file_that_asks_to_unpickle_code_is_refused(tmp_path):
     path = tmp_path / "imdb.npz"
-    np.savez(path, x_train=ragged([[1]]), y_train=np.array([0]),
-             x_test=np.array([np.int64(3), "x"], dtype=object), y_test=np.array([1]))
+    np.savez(
+        path,
+        x_train=ragged([[1]]),
+        y_train=np.array([0]),
+        x_test=np.array([np.int64(3), "x"], dtype=object),
+        y_test=np.array([1]),
+    )
     config = load_config("binary-imdb", [f"data.path={path}"])
     with pytest.raises(ConfigError, match="Refusing to deserialize"):
         datasets.load(config.data, config.seed, stratify=True)

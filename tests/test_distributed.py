@@ -21,22 +21,33 @@ from tests.conftest import COOKBOOK, PROJECT_ROOT, tiny
 
 # Small settings that keep a two-worker epoch short: few, large batches (each step is a
 # collective over gRPC, which costs far more than the arithmetic of these tiny models).
-FAST = ["trainer.verbose=2", "trainer.early_stopping.enabled=false", "data.batch_size=128",
-        "output.plot=false"]
+FAST = [
+    "trainer.verbose=2",
+    "trainer.early_stopping.enabled=false",
+    "data.batch_size=128",
+    "output.plot=false",
+]
 
 
 def summaries(output: str) -> dict[str, dict[str, float]]:
     """The test-metric table each worker printed, by worker."""
     tables: dict[str, dict[str, float]] = {}
-    for worker, name, value in re.findall(r"\[(worker \d)\]\s+(\w+)\s+(-?[\d.]+)\s+-?[\d.]+\n", output):
+    for worker, name, value in re.findall(
+        r"\[(worker \d)\]\s+(\w+)\s+(-?[\d.]+)\s+-?[\d.]+\n", output
+    ):
         tables.setdefault(worker, {})[name] = float(value)
     return tables
 
 
 def start_cluster(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([*COOKBOOK, "train", *args], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return subprocess.Popen(
+        [*COOKBOOK, "train", *args],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
 
 
 def test_compat_is_version_guarded():
@@ -50,15 +61,24 @@ def test_plain_keras_fit_fails_on_two_workers_without_the_fixes():
     fixes this, this test fails: widen compat.VERIFIED or retire the patch."""
     script = str(Path(__file__).with_name("multi_worker_script.py"))
     ports = ",".join(map(str, launch.free_ports(2)))
-    workers = [subprocess.Popen([sys.executable, script, str(i), ports, "0"], cwd=PROJECT_ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-               for i in range(2)]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, script, str(i), ports, "0"],
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        for i in range(2)
+    ]
     results = [worker.communicate(timeout=180)[0].strip().splitlines()[-1] for worker in workers]
     assert all(line.startswith("FAILED ValueError") for line in results), results
 
 
 def test_two_workers_train_binary_in_sync_and_only_the_chief_writes(tmp_path):
-    cluster = start_cluster("binary", "--workers", "2", f"output.dir={tmp_path}", "trainer.epochs=2", *FAST)
+    cluster = start_cluster(
+        "binary", "--workers", "2", f"output.dir={tmp_path}", "trainer.epochs=2", *FAST
+    )
     output, _ = cluster.communicate(timeout=240)
     assert cluster.returncode == 0, output[-3000:]
     tables = summaries(output)
@@ -72,7 +92,13 @@ def test_two_workers_train_binary_in_sync_and_only_the_chief_writes(tmp_path):
     assert metrics["test"]["accuracy"] == pytest.approx(tables["worker 0"]["accuracy"], abs=1e-4)
     # The chief's folder is complete, and nothing else was written there.
     assert sorted(p.name for p in run_dir.iterdir()) == [
-        "best.keras", "config.yaml", "environment.json", "history.csv", "last.keras", "logs", "metrics.json",
+        "best.keras",
+        "config.yaml",
+        "environment.json",
+        "history.csv",
+        "last.keras",
+        "logs",
+        "metrics.json",
     ]
     assert sorted(p.name for p in (run_dir / "logs").iterdir()) == ["train", "validation"]
     assert len(runs.read_history(run_dir / "history.csv")) == 2
@@ -92,16 +118,17 @@ def worker_pid(run_dir: Path, index: int) -> int:
         if str(run_dir).encode() not in command:
             continue
         for variable in environ:
-            if variable.startswith(b"TF_CONFIG="):
-                if json.loads(variable[len(b"TF_CONFIG="):])["task"]["index"] == index:
-                    return int(entry.name)
+            is_config = variable.startswith(b"TF_CONFIG=")
+            if is_config and json.loads(variable[len(b"TF_CONFIG=") :])["task"]["index"] == index:
+                return int(entry.name)
     raise LookupError(f"no worker {index} for {run_dir}")
 
 
 def test_a_killed_worker_stops_the_cluster_and_resume_continues_on_every_worker(tmp_path):
-    epochs = 12
-    cluster = start_cluster("multiclass", "--workers", "2", f"output.dir={tmp_path}",
-                            f"trainer.epochs={epochs}", *FAST)
+    epochs = 8
+    cluster = start_cluster(
+        "multiclass", "--workers", "2", f"output.dir={tmp_path}", f"trainer.epochs={epochs}", *FAST
+    )
     group = tmp_path / "multiclass"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -124,7 +151,9 @@ def test_a_killed_worker_stops_the_cluster_and_resume_continues_on_every_worker(
     for worker in ("worker 0", "worker 1"):
         first = int(re.search(rf"\[{worker}\] Epoch (\d+)/{epochs}", output).group(1))
         assert first > 1, f"{worker} resumed from a finished epoch, not from zero"
-    assert [int(row["epoch"]) for row in runs.read_history(run_dir / "history.csv")] == list(range(epochs))
+    assert [int(row["epoch"]) for row in runs.read_history(run_dir / "history.csv")] == list(
+        range(epochs)
+    )
     tables = summaries(output)
     assert tables["worker 0"] == tables["worker 1"]
     assert tables["worker 0"]["accuracy"] > 0.5  # ten balanced classes: chance is 0.1
@@ -136,7 +165,9 @@ def test_tpu_and_parameter_server_give_clear_errors(tmp_path):
 
     # "local" looks for TPU chips on this host only: no network address is contacted.
     with pytest.raises(UserError, match=r"distribute.tpu='local': no TPU found \(TPUs not found"):
-        make_strategy(tiny("binary", tmp_path, "distribute.strategy=tpu", "distribute.tpu=local").distribute)
+        make_strategy(
+            tiny("binary", tmp_path, "distribute.strategy=tpu", "distribute.tpu=local").distribute
+        )
     with pytest.raises(ConfigError, match="set the TPU address"):
         make_strategy(tiny("binary", tmp_path, "distribute.strategy=tpu").distribute)
     with pytest.raises(ConfigError, match="parameter_server is not supported"):
@@ -162,7 +193,9 @@ def test_tpu_gets_bfloat16_and_many_steps_per_execution_unless_set():
     on_cpu = load_config("binary").trainer
     resolve_trainer_defaults(on_cpu, "default")
     assert (on_cpu.precision, on_cpu.steps_per_execution) == ("float32", 1)
-    chosen = load_config("binary", ["trainer.precision=float32", "trainer.steps_per_execution=8"]).trainer
+    chosen = load_config(
+        "binary", ["trainer.precision=float32", "trainer.steps_per_execution=8"]
+    ).trainer
     resolve_trainer_defaults(chosen, "tpu")
     assert (chosen.precision, chosen.steps_per_execution) == ("float32", 8)
 

@@ -35,8 +35,15 @@ def test_run_folder_holds_every_artifact(binary_run):
     run_dir, metrics = binary_run
     assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{6}", run_dir.name)
     assert (run_dir.parent / "latest").resolve() == run_dir.resolve()
-    for name in ("config.yaml", "environment.json", "best.keras", "last.keras", "history.csv",
-                 "metrics.json", "learning_curve.png"):
+    for name in (
+        "config.yaml",
+        "environment.json",
+        "best.keras",
+        "last.keras",
+        "history.csv",
+        "metrics.json",
+        "learning_curve.png",
+    ):
         assert (run_dir / name).is_file(), name
     assert not (run_dir / "backup").exists(), "a finished run keeps no backup"
     assert (run_dir / "learning_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -90,7 +97,9 @@ def test_tensorboard_event_files_hold_scalars_and_the_graph(binary_run):
     assert train_loss == pytest.approx([float(row["loss"]) for row in history], rel=1e-5)
     assert validation_loss == pytest.approx([float(row["val_loss"]) for row in history], rel=1e-5)
     # Keras 3 writes the conceptual model graph, which TensorBoard's Graphs tab draws.
-    events = event_accumulator.EventAccumulator(str(run_dir / "logs" / "train"), size_guidance={"tensors": 0})
+    events = event_accumulator.EventAccumulator(
+        str(run_dir / "logs" / "train"), size_guidance={"tensors": 0}
+    )
     events.Reload()
     assert "keras" in events.Tags()["tensors"]
     metadata = events.SummaryMetadata("keras")
@@ -110,9 +119,19 @@ def test_tensorboard_server_serves_the_runs_scalars(binary_run):
     run_dir, _ = binary_run
     port = free_port()
     server = subprocess.Popen(
-        [str(PROJECT_ROOT / ".venv/bin/tensorboard"), "--logdir", str(run_dir / "logs"),
-         "--host", "127.0.0.1", "--port", str(port), "--load_fast", "false"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(PROJECT_ROOT / ".venv/bin/tensorboard"),
+            "--logdir",
+            str(run_dir / "logs"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--load_fast",
+            "false",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}/data/plugin/scalars/scalars?run=train&tag=epoch_loss"
     try:
@@ -129,7 +148,9 @@ def test_tensorboard_server_serves_the_runs_scalars(binary_run):
         server.wait(timeout=10)
     history = runs.read_history(run_dir / "history.csv")
     assert [step for _, step, _ in points] == [0, 1, 2]
-    assert [value for _, _, value in points] == pytest.approx([float(r["loss"]) for r in history], rel=1e-5)
+    assert [value for _, _, value in points] == pytest.approx(
+        [float(r["loss"]) for r in history], rel=1e-5
+    )
 
 
 def test_runs_started_in_the_same_second_never_share_a_folder(tmp_path):
@@ -140,8 +161,13 @@ def test_runs_started_in_the_same_second_never_share_a_folder(tmp_path):
 
 
 def test_mirrored_on_two_logical_cpus_learns(tmp_path):
-    config = tiny("binary", tmp_path, "distribute.strategy=mirrored", "distribute.cpu_devices=2",
-                  "trainer.epochs=3")
+    config = tiny(
+        "binary",
+        tmp_path,
+        "distribute.strategy=mirrored",
+        "distribute.cpu_devices=2",
+        "trainer.epochs=3",
+    )
     run_dir, metrics = train(config)
     environment = json.loads((run_dir / "environment.json").read_text())
     assert environment["strategy"] == "MirroredStrategy" and environment["replicas"] == 2
@@ -150,8 +176,14 @@ def test_mirrored_on_two_logical_cpus_learns(tmp_path):
 
 
 def test_kfold_reports_each_fold_and_trains_a_final_model(tmp_path):
-    config = tiny("regression", tmp_path, "data.folds=2", "trainer.epochs=4",
-                  "trainer.early_stopping.enabled=true", "trainer.early_stopping.patience=2")
+    config = tiny(
+        "regression",
+        tmp_path,
+        "data.folds=2",
+        "trainer.epochs=4",
+        "trainer.early_stopping.enabled=true",
+        "trainer.early_stopping.patience=2",
+    )
     run_dir, metrics = train(config)
     assert [fold["fold"] for fold in metrics["folds"]] == ["fold-1", "fold-2"]
     for fold in metrics["folds"]:
@@ -169,25 +201,55 @@ def test_kfold_reports_each_fold_and_trains_a_final_model(tmp_path):
 
 def test_class_weights_schedules_and_optimizers_train(tmp_path):
     for overrides in (
-        ["trainer.class_weight=balanced", "optimizer.name=sgd", "optimizer.schedule.name=one_cycle"],
-        ["optimizer.name=adamw", "optimizer.weight_decay=0.01", "optimizer.schedule.name=cosine",
-         "optimizer.schedule.warmup_epochs=1"],
-        ["optimizer.name=rmsprop", "trainer.reduce_on_plateau.enabled=true", "trainer.steps_per_execution=4"],
+        [
+            "trainer.class_weight=balanced",
+            "optimizer.name=sgd",
+            "optimizer.schedule.name=one_cycle",
+        ],
+        [
+            "optimizer.name=adamw",
+            "optimizer.weight_decay=0.01",
+            "optimizer.schedule.name=cosine",
+            "optimizer.schedule.warmup_epochs=1",
+        ],
+        [
+            "optimizer.name=rmsprop",
+            "trainer.reduce_on_plateau.enabled=true",
+            "trainer.steps_per_execution=4",
+        ],
     ):
         run_dir, metrics = train(tiny("binary", tmp_path, *overrides, "output.plot=false"))
         assert metrics["test"]["accuracy"] > metrics["baseline"]["accuracy"], overrides
 
 
 def test_killed_run_resumes_from_the_last_finished_epoch(tmp_path):
-    epochs = 25
-    command = [*COOKBOOK, "train", "binary", f"output.dir={tmp_path}", f"trainer.epochs={epochs}",
-               "trainer.early_stopping.enabled=false", "data.batch_size=8", "trainer.verbose=2"]
-    first = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    epochs = 15
+    command = [
+        *COOKBOOK,
+        "train",
+        "binary",
+        f"output.dir={tmp_path}",
+        f"trainer.epochs={epochs}",
+        "trainer.early_stopping.enabled=false",
+        "data.batch_size=8",
+        "trainer.verbose=2",
+    ]
+    first = subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     group = tmp_path / "binary"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        rows = runs.read_history(group / "latest" / "history.csv") if (group / "latest").exists() else []
+        rows = (
+            runs.read_history(group / "latest" / "history.csv")
+            if (group / "latest").exists()
+            else []
+        )
         if len(rows) >= 3:
             break
         time.sleep(0.05)
@@ -199,10 +261,15 @@ def test_killed_run_resumes_from_the_last_finished_epoch(tmp_path):
     assert not (run_dir / "metrics.json").exists()
     assert runs.backup_epoch(run_dir / "backup" / "chief" / "holdout") >= 3
 
-    resumed = subprocess.run([*COOKBOOK, "train", "--resume", str(run_dir)], cwd=PROJECT_ROOT,
-                             capture_output=True, text=True, timeout=300)
+    resumed = subprocess.run(
+        [*COOKBOOK, "train", "--resume", str(run_dir)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    first_epoch = int(re.search(r"Epoch (\d+)/25", resumed.stdout).group(1))
+    first_epoch = int(re.search(rf"Epoch (\d+)/{epochs}", resumed.stdout).group(1))
     assert first_epoch > 3, "resumed from a finished epoch, not from zero"
     history = runs.read_history(run_dir / "history.csv")
     assert [int(row["epoch"]) for row in history] == list(range(epochs))
@@ -229,7 +296,13 @@ def test_holdout_split_fractions_are_of_all_data():
 
 
 def test_mixed_precision_survives_the_session_clear_between_folds(tmp_path):
-    config = tiny("regression", tmp_path, "data.folds=2", "trainer.epochs=1", "trainer.precision=mixed_bfloat16")
+    config = tiny(
+        "regression",
+        tmp_path,
+        "data.folds=2",
+        "trainer.epochs=1",
+        "trainer.precision=mixed_bfloat16",
+    )
     run_dir, _ = train(config)
     final = keras.saving.load_model(run_dir / "best.keras", safe_mode=True)
     assert final.get_layer("dense_1").dtype_policy.name == "mixed_bfloat16"

@@ -62,9 +62,17 @@ def plain_keras_binary(epochs: int, output: Path) -> None:
     x = layers.Dropout(0.3)(x)
     outputs = layers.Dense(1, activation="sigmoid")(x)
     model = keras.Model(inputs, outputs)
-    model.compile("adam", "binary_crossentropy", metrics=["accuracy", keras.metrics.AUC(name="auc")])
-    model.fit(split.x_train, split.y_train, batch_size=32, epochs=epochs,
-              validation_data=(split.x_val, split.y_val), verbose=0)
+    model.compile(
+        "adam", "binary_crossentropy", metrics=["accuracy", keras.metrics.AUC(name="auc")]
+    )
+    model.fit(
+        split.x_train,
+        split.y_train,
+        batch_size=32,
+        epochs=epochs,
+        validation_data=(split.x_val, split.y_val),
+        verbose=0,
+    )
     model.evaluate(data.x_test, data.y_test, verbose=0)
     model.save(output / "model.keras")
 
@@ -74,14 +82,34 @@ def cookbook_binary(epochs: int, output: Path) -> None:
 
 
 def cookbook_digits(epochs: int, output: Path, *overrides: str) -> None:
-    train(load_config("multiclass", [*QUIET, f"trainer.epochs={epochs}", f"output.dir={output}",
-                                     "output.plot=false", *overrides]))
+    train(
+        load_config(
+            "multiclass",
+            [
+                *QUIET,
+                f"trainer.epochs={epochs}",
+                f"output.dir={output}",
+                "output.plot=false",
+                *overrides,
+            ],
+        )
+    )
 
 
 def workers_seconds(workers: int, epochs: int, output: Path) -> float:
     """Wall time of a whole run: `workers` processes, or one plain process for 0."""
-    command = [sys.executable, "-m", "common.cli", "train", "multiclass", f"output.dir={output}",
-               f"trainer.epochs={epochs}", *QUIET, "data.batch_size=128", "output.plot=false"]
+    command = [
+        sys.executable,
+        "-m",
+        "common.cli",
+        "train",
+        "multiclass",
+        f"output.dir={output}",
+        f"trainer.epochs={epochs}",
+        *QUIET,
+        "data.batch_size=128",
+        "output.plot=false",
+    ]
     if workers:
         command += ["--workers", str(workers)]
     started = time.perf_counter()
@@ -100,22 +128,44 @@ def main() -> None:
 
     plain = median_seconds(lambda: plain_keras_binary(args.epochs, scratch), args.repeats)
     ours = median_seconds(lambda: cookbook_binary(args.epochs, scratch), args.repeats)
-    rows.append(("binary, whole run", f"plain Keras fit+evaluate+save: {plain:.2f} s",
-                 f"cookbook train: {ours:.2f} s", ours / plain))
+    rows.append(
+        (
+            "binary, whole run",
+            f"plain Keras fit+evaluate+save: {plain:.2f} s",
+            f"cookbook train: {ours:.2f} s",
+            ours / plain,
+        )
+    )
 
     base = median_seconds(lambda: cookbook_digits(args.epochs, scratch), args.repeats)
-    for label, override in (("steps_per_execution=32", "trainer.steps_per_execution=32"),
-                            ("jit_compile=true", "trainer.jit_compile=true"),
-                            ("batch_size=128", "data.batch_size=128")):
-        seconds = median_seconds(lambda o=override: cookbook_digits(args.epochs, scratch, o), args.repeats)
-        rows.append((f"digits MLP, {label}", f"defaults: {base:.2f} s", f"{label}: {seconds:.2f} s",
-                     seconds / base))
+    for label, override in (
+        ("steps_per_execution=32", "trainer.steps_per_execution=32"),
+        ("jit_compile=true", "trainer.jit_compile=true"),
+        ("batch_size=128", "data.batch_size=128"),
+    ):
+        seconds = median_seconds(
+            lambda o=override: cookbook_digits(args.epochs, scratch, o), args.repeats
+        )
+        rows.append(
+            (
+                f"digits MLP, {label}",
+                f"defaults: {base:.2f} s",
+                f"{label}: {seconds:.2f} s",
+                seconds / base,
+            )
+        )
 
     epochs = 10
     one = statistics.median(workers_seconds(0, epochs, scratch) for _ in range(args.repeats))
     two = statistics.median(workers_seconds(2, epochs, scratch) for _ in range(args.repeats))
-    rows.append((f"digits MLP, {epochs} epochs, batch 128", f"1 process: {one:.2f} s",
-                 f"2 workers on 127.0.0.1: {two:.2f} s", two / one))
+    rows.append(
+        (
+            f"digits MLP, {epochs} epochs, batch 128",
+            f"1 process: {one:.2f} s",
+            f"2 workers on 127.0.0.1: {two:.2f} s",
+            two / one,
+        )
+    )
 
     lines = [
         "# Benchmarks",
@@ -127,7 +177,10 @@ def main() -> None:
         "",
         "| what | reference | measured | ratio |",
         "|---|---|---|---|",
-        *[f"| {what} | {reference} | {measured} | {ratio:.2f}× |" for what, reference, measured, ratio in rows],
+        *[
+            f"| {what} | {reference} | {measured} | {ratio:.2f}× |"
+            for what, reference, measured, ratio in rows
+        ],
         "",
     ]
     Path(args.output).write_text("\n".join(lines), encoding="utf-8")
