@@ -259,7 +259,8 @@ def train(config: Config, run_dir: Path | None = None) -> tuple[Path, dict[str, 
     if (run_dir / "metrics.json").is_file():
         print(f"{run_dir} already finished; nothing to resume.")
         return run_dir, json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
-    print(f"Run folder: {run_dir} ({workspace.role})")
+    in_cluster = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+    print(f"Run folder: {run_dir}" + (f" ({workspace.role})" if in_cluster else ""))
     try:
         metrics = train_in(recipe, config, strategy, workspace)
     finally:
