@@ -197,6 +197,27 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_use(args: argparse.Namespace) -> int:
+    """evaluate / predict / export a finished run (the folder is checked before TensorFlow)."""
+    from pathlib import Path
+
+    from common import runs
+
+    runs.open_run(args.run)
+    if args.command == "predict" and not Path(args.file).is_file():
+        raise UserError(f"file not found: {args.file}")
+    _quiet_tensorflow()
+    from common import inference
+
+    if args.command == "evaluate":
+        inference.evaluate(args.run)
+    elif args.command == "predict":
+        inference.predict(args.run, args.file, args.output)
+    else:
+        inference.export(args.run)
+    return 0
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -248,6 +269,16 @@ def parser() -> argparse.ArgumentParser:
     )
     tune_help = "KerasTuner sweep over the config's tune.space"
     _tune_arguments(add("tune", cmd_tune, tune_help, target="optional"))
+    for name, help_text in (
+        ("evaluate", "score a run's best.keras on its test split again"),
+        ("predict", "predict each row of a CSV (training columns) or NPZ (x) with best.keras"),
+        ("export", "export a run's best.keras as a TensorFlow SavedModel for serving"),
+    ):
+        use_command = add(name, cmd_use, help_text, target="none")
+        use_command.add_argument("run", metavar="RUN", help="a finished run folder")
+        if name == "predict":
+            use_command.add_argument("file", metavar="FILE", help="rows to predict: .csv or .npz")
+            use_command.add_argument("--output", metavar="CSV", help="where to write predictions")
     sample_command = add(
         "sample", cmd_sample, "draw a PNG grid of new samples from a GAN run", target="none"
     )
