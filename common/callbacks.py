@@ -39,6 +39,33 @@ class SaveAtEnd(keras.callbacks.Callback):
         self.model.save(self.path)
 
 
+class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+    """EarlyStopping that picks up where a killed run left it: the best value so far and the
+    patience already spent are replayed from history.csv, so a resumed run stops at the epoch
+    an uninterrupted one would. (The best weights are on disk as best.keras, which is what the
+    driver evaluates.)"""
+
+    def __init__(self, history_csv: Path | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.history_csv = history_csv
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        if self.history_csv is None:
+            return
+        rows = read_history(self.history_csv)
+        values = [float(row[self.monitor]) for row in rows if row.get(self.monitor, "NA") != "NA"]
+        higher = higher_is_better(self.monitor)
+        delta = abs(self.min_delta)
+        for epoch, value in enumerate(values):
+            self.wait += 1
+            improved = self.best is None or (
+                value > self.best + delta if higher else value < self.best - delta
+            )
+            if improved:
+                self.best, self.best_epoch, self.wait = value, epoch, 0
+
+
 def standard_callbacks(
     config: Config,
     folder: Path,
@@ -78,19 +105,23 @@ def standard_callbacks(
         )
     if save_models:
         callbacks.append(SaveAtEnd(folder / "last.keras"))
-    return callbacks + control_callbacks(config, has_validation)
+    return callbacks + control_callbacks(config, has_validation, history_csv)
 
 
-def control_callbacks(config: Config, has_validation: bool) -> list[keras.callbacks.Callback]:
+def control_callbacks(
+    config: Config, has_validation: bool, history_csv: Path | None = None
+) -> list[keras.callbacks.Callback]:
     """Early stopping and reduce-on-plateau from `trainer`: what decides how long and how fast a
-    model trains. Shared by runs and by every tuning trial, so a trial trains as a run would."""
+    model trains. Shared by runs and by every tuning trial, so a trial trains as a run would.
+    With `history_csv`, early stopping resumes its count from the epochs already trained."""
     trainer = config.trainer
     monitor = monitor_name(config, has_validation)
     callbacks: list[keras.callbacks.Callback] = []
     stopping = trainer.early_stopping
     if stopping.enabled and has_validation:
         callbacks.append(
-            keras.callbacks.EarlyStopping(
+            ResumableEarlyStopping(
+                history_csv,
                 monitor=monitor,
                 patience=stopping.patience,
                 min_delta=stopping.min_delta,

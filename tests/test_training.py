@@ -308,3 +308,16 @@ def test_mixed_precision_survives_the_session_clear_between_folds(tmp_path):
     assert final.get_layer("dense_1").dtype_policy.name == "mixed_bfloat16"
     assert final.get_layer("prediction").dtype_policy.name == "float32"  # the head stays float32
     keras.mixed_precision.set_dtype_policy("float32")
+
+
+def test_early_stopping_resumes_its_patience_from_history(tmp_path):
+    from common.callbacks import ResumableEarlyStopping
+
+    history = tmp_path / "history.csv"
+    history.write_text("epoch,loss,val_loss\n0,1.0,0.9\n1,0.8,0.5\n2,0.7,0.6\n3,0.6,0.55\n")
+    stopping = ResumableEarlyStopping(history, monitor="val_loss", patience=3)
+    stopping.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
+    stopping.on_train_begin()
+    assert (stopping.best, stopping.best_epoch, stopping.wait) == (0.5, 1, 2)
+    stopping.on_epoch_end(4, {"val_loss": 0.52})  # the third epoch without improvement
+    assert stopping.model.stop_training, "stops where an uninterrupted run would"
