@@ -34,9 +34,10 @@ import keras
 import numpy as np
 from keras import layers
 
-from common import images, pipeline
+from common import images
 from common.datasets import Dataset
 from common.errors import ConfigError, unknown_name
+from common.recipe import default_make_dataset
 from common.schema import Config
 from common.splits import Split
 
@@ -142,14 +143,7 @@ def build_model(split: Split, options) -> keras.Model:
 
 def make_dataset(x: np.ndarray, y: np.ndarray | None, config: Config, training: bool):
     """(image, image) pairs; the labels stay in the Dataset for the latent-space plot."""
-    return pipeline.make_dataset(
-        x,
-        x,
-        config.data.batch_size,
-        shuffle=training and config.data.shuffle,
-        seed=config.seed,
-        cache=config.data.cache,
-    )
+    return default_make_dataset(x, x, config, training)
 
 
 def reconstruction_metrics() -> list[keras.metrics.Metric]:
