@@ -66,6 +66,20 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
                 self.best, self.best_epoch, self.wait = value, epoch, 0
 
 
+def tensorboard(config: Config, log_dir: Path) -> list[keras.callbacks.Callback]:
+    """Keras' TensorBoard callback as `output.tensorboard` configures it (none if disabled)."""
+    settings = config.output.tensorboard
+    if not settings.enabled:
+        return []
+    return [
+        keras.callbacks.TensorBoard(
+            log_dir=str(log_dir),
+            histogram_freq=settings.histogram_freq,
+            write_graph=settings.write_graph,
+        )
+    ]
+
+
 def standard_callbacks(
     config: Config,
     folder: Path,
@@ -84,14 +98,7 @@ def standard_callbacks(
         ),
         keras.callbacks.CSVLogger(str(history_csv), append=True),
     ]
-    if config.output.tensorboard.enabled:
-        callbacks.append(
-            keras.callbacks.TensorBoard(
-                log_dir=str(log_dir),
-                histogram_freq=config.output.tensorboard.histogram_freq,
-                write_graph=config.output.tensorboard.write_graph,
-            )
-        )
+    callbacks += tensorboard(config, log_dir)
     if save_models and has_validation:
         # Without validation data the driver copies last.keras to best.keras, so a monitored
         # "best" would be wasted work (and a model such as a GAN may log no `loss` at all).

@@ -385,13 +385,13 @@ def _check_tune_space(config: Config) -> None:
     choice, and both ends of every range, is applied as an override and loaded like any config."""
     if not config.tune.space:
         return
-    resolved = to_dict(config)
-    resolved["tune"]["space"] = {}  # a trial is not itself a sweep
-    for entry in search_space.parse(config.tune.space, resolved):
+    # A trial is not itself a sweep: its values are checked against the config without a space.
+    trial = dataclasses.replace(config, tune=dataclasses.replace(config.tune, space={}))
+    for entry in search_space.parse(config.tune.space, to_dict(trial)):
         for value in entry.candidates():
             override = f"{entry.key}={search_space.yaml_text(value)}"
             try:
-                from_dict(apply_overrides(resolved, [override]), name=config.name)
+                with_overrides(trial, [override])
             except ConfigError as error:
                 raise ConfigError(
                     f"tune.space.{entry.key}",
@@ -438,6 +438,11 @@ def load_config(target: str, overrides: Sequence[str] = ()) -> Config:
     path = find_config(target)
     data = apply_overrides(read_with_extends(path), overrides)
     return from_dict(data, name=data.get("name") or path.stem)
+
+
+def with_overrides(config: Config, overrides: Sequence[str]) -> Config:
+    """`config` with command-line style overrides applied, validated like any loaded config."""
+    return from_dict(apply_overrides(to_dict(config), overrides), name=config.name)
 
 
 def to_dict(config: Config) -> dict[str, Any]:

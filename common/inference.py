@@ -36,7 +36,7 @@ def evaluate(run: str) -> dict[str, float]:
     model = load_model(finished_model(run_dir))
     set_up(config)
     recipe = load_recipe(config.recipe)
-    dataset = recipe.prepare(recipe.load_data(config), config)
+    dataset = recipe.dataset(config)
     scores = evaluate_split(recipe, config, model, dataset.x_test, dataset.y_test)
     recorded = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
     print(f"{run_dir}: {config.name} ({config.recipe}), best.keras on the test split")

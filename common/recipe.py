@@ -33,9 +33,11 @@ from common import datasets, pipeline, tasks
 from common.schema import Config
 from common.splits import Split
 
+STRATIFIED_TASKS = ("binary", "multiclass")  # splits keep their class proportions
+
 
 def default_load_data(config: Config, *, task: str) -> datasets.Dataset:
-    return datasets.load(config.data, config.seed, stratify=task in ("binary", "multiclass"))
+    return datasets.load(config.data, config.seed, stratify=task in STRATIFIED_TASKS)
 
 
 def default_prepare(dataset: datasets.Dataset, config: Config) -> datasets.Dataset:
@@ -96,9 +98,18 @@ def _default(hook: str, task: str):
 
 
 def load_recipe(name: str) -> types.SimpleNamespace:
-    """The recipe module's TASK, build_model and hooks, with defaults filled in."""
+    """The recipe module's TASK, build_model and hooks, with defaults filled in; plus
+    `stratify` (whether splits keep class proportions) and `dataset(config)`, the data a run
+    trains on: `prepare(load_data(config), config)`."""
     module = importlib.import_module(f"recipes.{name}")
     hooks = {hook: getattr(module, hook, None) or _default(hook, module.TASK) for hook in DEFAULTS}
-    return types.SimpleNamespace(
-        name=name, task=module.TASK, build_model=module.build_model, module=module, **hooks
+    recipe = types.SimpleNamespace(
+        name=name,
+        task=module.TASK,
+        build_model=module.build_model,
+        module=module,
+        stratify=module.TASK in STRATIFIED_TASKS,
+        **hooks,
     )
+    recipe.dataset = lambda config: recipe.prepare(recipe.load_data(config), config)
+    return recipe

@@ -187,13 +187,11 @@ def mean_and_std(results: list[dict[str, float]]) -> dict[str, dict[str, float]]
     }
 
 
-def run_kfold(
-    recipe, config, strategy, dataset, workspace: Workspace, stratify: bool
-) -> dict[str, Any]:
+def run_kfold(recipe, config, strategy, dataset, workspace: Workspace) -> dict[str, Any]:
     """Score the configuration on K folds; returns the per-fold and summary entries."""
     monitor = callbacks_module.monitor_name(config, has_validation=True)
     folds = []
-    for split in splits.kfold(dataset, config.data, config.seed, stratify):
+    for split in splits.kfold(dataset, config.data, config.seed, recipe.stratify):
         # Every worker reads the chief's results, so all of them skip the same finished folds.
         result_path = workspace.run_dir / "folds" / split.name / "result.json"
         if result_path.is_file():
@@ -275,15 +273,14 @@ def train_in(recipe, config: Config, strategy, workspace: Workspace) -> dict[str
     if workspace.is_chief:
         runs.write_json(out / "environment.json", environment(config, strategy))
 
-    stratify = recipe.task in ("binary", "multiclass")
-    dataset = recipe.prepare(recipe.load_data(config), config)
+    dataset = recipe.dataset(config)
     metrics: dict[str, Any] = {"config": config.name, "recipe": config.recipe, "task": recipe.task}
 
     if config.data.split == "holdout":
-        split = splits.holdout(dataset, config.data, config.seed, stratify)
+        split = splits.holdout(dataset, config.data, config.seed, recipe.stratify)
         epochs = config.trainer.epochs
     else:
-        metrics.update(run_kfold(recipe, config, strategy, dataset, workspace, stratify))
+        metrics.update(run_kfold(recipe, config, strategy, dataset, workspace))
         split = splits.full_training(dataset)
         best_epochs = [fold["best_epoch"] for fold in metrics["folds"]]
         stopping = config.trainer.early_stopping.enabled
@@ -331,10 +328,7 @@ def check(config: Config) -> dict[str, Any]:
     """Validate, build under the strategy and run one training step; writes no run folder."""
     strategy = set_up(config)
     recipe = load_recipe(config.recipe)
-    dataset = recipe.prepare(recipe.load_data(config), config)
-    split = splits.holdout(
-        dataset, config.data, config.seed, recipe.task in ("binary", "multiclass")
-    )
+    split = splits.holdout(recipe.dataset(config), config.data, config.seed, recipe.stratify)
     model = build(recipe, config, strategy, split, config.trainer.epochs)
     data = recipe.make_dataset(split.x_train, split.y_train, config, True)
     history = model.fit(data.take(1), epochs=1, shuffle=False, verbose=0)

@@ -44,7 +44,7 @@ import keras_tuner
 
 from common import config as config_module
 from common import runs, search_space, splits, train
-from common.callbacks import control_callbacks
+from common.callbacks import control_callbacks, tensorboard
 from common.errors import ConfigError, UserError
 from common.recipe import load_recipe
 from common.schema import Config
@@ -56,12 +56,6 @@ PROJECT = "keras_tuner"  # KerasTuner's project folder inside the sweep folder
 class ObjectiveError(ConfigError, keras_tuner.errors.FatalError):
     """`tune.objective` is not a metric the trials report: KerasTuner stops the search on a
     FatalError (instead of marking every trial invalid), and the CLI reports a ConfigError."""
-
-
-def with_overrides(config: Config, overrides: list[str]) -> Config:
-    """`config` with command-line style overrides applied, validated like any loaded config."""
-    data = config_module.apply_overrides(config_module.to_dict(config), overrides)
-    return config_module.from_dict(data, name=config.name)
 
 
 class ConfigHyperModel(keras_tuner.HyperModel):
@@ -84,7 +78,7 @@ class ConfigHyperModel(keras_tuner.HyperModel):
     def trial_config(self, hp: keras_tuner.HyperParameters) -> Config:
         overrides = tuple(self.overrides(hp))
         if overrides not in self._configs:
-            self._configs[overrides] = with_overrides(self.config, list(overrides))
+            self._configs[overrides] = config_module.with_overrides(self.config, overrides)
         return self._configs[overrides]
 
     def epochs(self, config: Config) -> int:
@@ -100,9 +94,9 @@ class ConfigHyperModel(keras_tuner.HyperModel):
         }
         key = search_space.yaml_text([config.recipe, config.seed, data])
         if self._split is None or self._split[0] != key:
-            dataset = self.recipe.prepare(self.recipe.load_data(config), config)
-            stratify = self.recipe.task in ("binary", "multiclass")
-            self._split = key, splits.holdout(dataset, config.data, config.seed, stratify)
+            dataset = self.recipe.dataset(config)
+            holdout = splits.holdout(dataset, config.data, config.seed, self.recipe.stratify)
+            self._split = key, holdout
         return self._split[1]
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
@@ -258,20 +252,6 @@ def serve_oracle(oracle) -> None:
         server.stop(grace=1)
 
 
-def tensorboard_callbacks(config: Config, log_dir: Path) -> list[keras.callbacks.Callback]:
-    """KerasTuner moves a TensorBoard callback to `log_dir/<trial>/execution<n>/` and adds
-    TensorBoard's HParams callback beside it, which fills the HParams dashboard."""
-    tensorboard = config.output.tensorboard
-    if not tensorboard.enabled:
-        return []
-    callback = keras.callbacks.TensorBoard(
-        log_dir=str(log_dir),
-        histogram_freq=tensorboard.histogram_freq,
-        write_graph=tensorboard.write_graph,
-    )
-    return [callback]
-
-
 def tune(config: Config, sweep_dir: Path | None = None) -> Path:
     """Run (or resume, given the folder of an earlier sweep) the sweep of `config`."""
     strategy = train.set_up(config)
@@ -300,7 +280,9 @@ def tune(config: Config, sweep_dir: Path | None = None) -> Path:
     if kind == "chief":
         serve_oracle(tuner.oracle)  # the workers run the trials
     else:
-        tuner.search(callbacks=tensorboard_callbacks(config, sweep_dir / "logs"))
+        # KerasTuner moves a TensorBoard callback to `logs/<trial>/execution<n>/` and adds
+        # TensorBoard's HParams callback beside it, which fills the HParams dashboard.
+        tuner.search(callbacks=tensorboard(config, sweep_dir / "logs"))
     if kind == "worker":  # the chief writes the results
         print(f"{tuner.tuner_id}: no trials left.", flush=True)
     else:
@@ -385,7 +367,7 @@ def write_best(tuner: _Sweep, hypermodel: ConfigHyperModel, sweep_dir: Path) -> 
     (trial,) = best
     config = hypermodel.config
     overrides = search_space.trial_overrides(hypermodel.entries, trial.hyperparameters.values)
-    best_config = with_overrides(config, overrides)
+    best_config = config_module.with_overrides(config, overrides)
     best_config.name = f"{config.name}-tuned"
     path = sweep_dir / "best.yaml"
     header = (
