@@ -49,9 +49,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     config = config_module.load_config(args.target, args.overrides)
     _quiet_tensorflow()
-    from common import train
+    from common.training import driver
 
-    summary = train.check(config)
+    summary = driver.check(config)
     print(
         f"ok: {config.name} ({summary['recipe']}) — {summary['parameters']:,} parameters, "
         f"{summary['strategy']} with {summary['replicas']} replica(s), "
@@ -63,7 +63,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from common import runs
+    from common.training import runs
 
     folder = args.resume or args.run_dir
     if folder and (Path(folder) / "config.yaml").is_file():
@@ -80,7 +80,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             overrides.append("distribute.strategy=multi_worker")
         run_dir, config = folder, config_module.load_config(args.target, overrides)
     if args.workers:
-        from common import launch
+        from common.distribute import launch
 
         if run_dir is None:
             run_dir = runs.new_run_dir(config)
@@ -88,9 +88,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             runs.write_config(Path(run_dir), config)
         return launch.launch_training(Path(run_dir), args.workers)
     _quiet_tensorflow()
-    from common import train
+    from common.training import driver
 
-    train.train(config, Path(run_dir) if run_dir else None)
+    driver.train(config, Path(run_dir) if run_dir else None)
     return 0
 
 
@@ -109,7 +109,8 @@ def _set_tuner_role(args: argparse.Namespace) -> None:
 def cmd_tune(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from common import runs, search_space
+    from common.training import runs
+    from common.tuning import search_space
 
     if sum([args.chief, args.worker is not None, args.workers is not None]) > 1:
         raise UserError("choose one of --chief, --worker N and --workers N.")
@@ -128,17 +129,17 @@ def cmd_tune(args: argparse.Namespace) -> int:
         config = config_module.load_config(args.target, args.overrides)
     search_space.check_sweep(config)
     if args.workers is not None:
-        from common import tune_launcher
+        from common.tuning import cluster
 
         if sweep_dir is None:
             sweep_dir = runs.new_run_dir(config, prefix="tune-")
             runs.write_config(sweep_dir, config)
-        return tune_launcher.launch(sweep_dir, args.workers, args.port)
+        return cluster.launch(sweep_dir, args.workers, args.port)
     _set_tuner_role(args)
     _quiet_tensorflow()
-    from common import tune
+    from common.tuning import tuner
 
-    tune.tune(config, Path(sweep_dir) if sweep_dir else None)
+    tuner.tune(config, Path(sweep_dir) if sweep_dir else None)
     return 0
 
 
@@ -170,7 +171,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     """Draw new samples from a finished GAN run's generator.keras into a PNG grid."""
     from pathlib import Path
 
-    from common import runs
+    from common.training import runs
 
     if not Path(args.run).exists():
         raise UserError(f"run folder not found: {args.run}")
@@ -201,13 +202,13 @@ def cmd_use(args: argparse.Namespace) -> int:
     """evaluate / predict / export a finished run (the folder is checked before TensorFlow)."""
     from pathlib import Path
 
-    from common import runs
+    from common.training import runs
 
     runs.open_run(args.run)
     if args.command == "predict" and not Path(args.file).is_file():
         raise UserError(f"file not found: {args.file}")
     _quiet_tensorflow()
-    from common import inference
+    from common.serving import inference
 
     if args.command == "evaluate":
         inference.evaluate(args.run)

@@ -34,12 +34,12 @@ import keras
 import numpy as np
 from keras import layers
 
-from common import images
-from common.datasets import Dataset
+from common.config.schema import Config
+from common.data.sources import Dataset
+from common.data.splits import Split
 from common.errors import ConfigError, unknown_name
-from common.recipe import default_make_dataset
-from common.schema import Config
-from common.splits import Split
+from common.reporting import images
+from common.training.recipe import default_make_dataset
 
 TASK = "autoencoder"
 ARCHITECTURES = ("dense", "conv")

@@ -7,19 +7,19 @@ Default data: scikit-learn's Wisconsin breast-cancer set (569 tumours, 30 featur
 Variant: `binary-imdb.yaml` — IMDB reviews as multi-hot vectors over the 10,000 most frequent
 words, with the Dense(16) -> Dense(16) model of "Deep Learning with Python", chapter 4.
 
-The head, loss, metrics and baseline come from the standard table in `common.tasks`; this file
-only says what the network between input and head looks like.
+The head, loss, metrics and baseline come from the standard table in `common.modeling.tasks`;
+this file only says what the network between input and head looks like.
 """
 
 import keras
 
-from common import models, tasks
+from common.modeling import dense, tasks
 
 TASK = "binary"
 
 
 def build_model(split, options):
-    inputs, x = models.tabular_input(split.x_train, normalize=options.normalize)
-    x = models.dense_stack(x, options)
+    inputs, x = dense.tabular_input(split.x_train, normalize=options.normalize)
+    x = dense.dense_stack(x, options)
     outputs = tasks.head(x, TASK, targets=split.y_train)
     return keras.Model(inputs, outputs, name="binary_classifier")

@@ -52,11 +52,11 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from common import images
-from common.datasets import Dataset
+from common.config.schema import Config
+from common.data.sources import Dataset
+from common.data.splits import Split
 from common.errors import ConfigError, UserError
-from common.schema import Config
-from common.splits import Split
+from common.reporting import images
 
 TASK = "gan"
 GRID_COLUMNS = 10

@@ -14,13 +14,13 @@ Variant: `regression-boston.yaml` — the Boston housing prices of keras.dataset
 
 import keras
 
-from common import models, tasks
+from common.modeling import dense, tasks
 
 TASK = "regression"
 
 
 def build_model(split, options):
-    inputs, x = models.tabular_input(split.x_train)
-    x = models.dense_stack(x, options)
+    inputs, x = dense.tabular_input(split.x_train)
+    x = dense.dense_stack(x, options)
     outputs = tasks.head(x, TASK, targets=split.y_train)
     return keras.Model(inputs, outputs, name="regressor")

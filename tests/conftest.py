@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from common.config import load_config
-from common.schema import Config
+from common.config.schema import Config
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -63,7 +63,7 @@ def cookbook(*args: str, timeout: float = 300, **kwargs) -> subprocess.Completed
 @pytest.fixture(scope="session")
 def binary_run(tmp_path_factory):
     """One finished binary run (3 epochs), shared by the artifact tests."""
-    from common.train import train
+    from common.training.driver import train
 
     output = tmp_path_factory.mktemp("binary-run")
     run_dir, metrics = train(tiny("binary", output, "trainer.epochs=3"))

@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 if patch:
-    from common import compat
+    from common.distribute import compat
 
     compat.patch_keras()
 strategy = tf.distribute.MultiWorkerMirroredStrategy()

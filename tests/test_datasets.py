@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from common import datasets, splits
 from common.config import load_config
+from common.data import sources, splits
 from common.errors import ConfigError
 from tests import keras_files
 from tests.keras_files import ragged
@@ -30,7 +30,7 @@ def boston_file(tmp_path):
 
 def test_imdb_format_is_multi_hot_with_keras_offsets(imdb_file):
     config = load_config("binary-imdb", [f"data.path={imdb_file}", "data.num_words=50"])
-    data = datasets.load(config.data, config.seed, stratify=True)
+    data = sources.load(config.data, config.seed, stratify=True)
     assert data.x_train.shape == (30, 50) and data.x_test.shape == (10, 50)
     assert set(np.unique(data.x_train)) <= {0, 1}
     assert (data.x_train[:, 1] == 1).all()  # start_char=1 begins every review
@@ -49,7 +49,7 @@ def test_imdb_word_offsets_match_keras(tmp_path):
         y_test=np.array([1]),
     )
     config = load_config("binary-imdb", [f"data.path={path}", "data.num_words=20"])
-    data = datasets.load(config.data, config.seed, stratify=True)
+    data = sources.load(config.data, config.seed, stratify=True)
     rows = {tuple(np.flatnonzero(row)) for row in data.x_train}
     assert rows == {(1, 4, 8), (1, 10)}  # start_char 1, then word + 3
     assert tuple(np.flatnonzero(data.x_test[0])) == (1, 5)
@@ -57,7 +57,7 @@ def test_imdb_word_offsets_match_keras(tmp_path):
 
 def test_reuters_format_splits_like_keras(reuters_file):
     config = load_config("multiclass-reuters", [f"data.path={reuters_file}", "data.num_words=100"])
-    data = datasets.load(config.data, config.seed, stratify=True)
+    data = sources.load(config.data, config.seed, stratify=True)
     assert len(data.x_train) == 40 and len(data.x_test) == 10  # test_split=0.2, as Keras
     assert data.x_train.shape[1] == 100
     assert data.num_classes == 5
@@ -65,7 +65,7 @@ def test_reuters_format_splits_like_keras(reuters_file):
 
 def test_boston_format(boston_file):
     config = load_config("regression-boston", [f"data.path={boston_file}"])
-    data = datasets.load(config.data, config.seed, stratify=False)
+    data = sources.load(config.data, config.seed, stratify=False)
     assert data.x_train.shape == (48, 13) and data.x_test.shape == (12, 13)
     assert data.y_train.dtype == np.float32 and data.class_names is None
 
@@ -75,7 +75,7 @@ def test_mnist_format(tmp_path):
     config = load_config(
         "multiclass", ["data.dataset=mnist", f"data.path={path}", "data.image_layout=image"]
     )
-    data = datasets.load(config.data, config.seed, stratify=True)
+    data = sources.load(config.data, config.seed, stratify=True)
     assert (
         data.x_train.shape == (20, 28, 28, 1)
         and data.x_train.min() >= 0
@@ -93,7 +93,7 @@ def test_csv_with_text_labels(tmp_path):
     config = load_config(
         "multiclass", ["data.dataset=csv", f"data.path={path}", "data.target=species"]
     )
-    data = datasets.load(config.data, config.seed, stratify=True)
+    data = sources.load(config.data, config.seed, stratify=True)
     assert data.class_names == ["rose", "tulip"]
     assert data.x_train.shape[1] == 2 and len(data.x_train) + len(data.x_test) == 40
 
@@ -103,7 +103,7 @@ def test_csv_with_a_text_feature_names_the_column(tmp_path):
     path.write_text("a,colour,y\n1,red,0\n2,blue,1\n3,red,0\n4,blue,1\n5,red,0\n")
     config = load_config("binary", ["data.dataset=csv", f"data.path={path}", "data.target=y"])
     with pytest.raises(ConfigError, match="'colour'.*not numeric"):
-        datasets.load(config.data, config.seed, stratify=True)
+        sources.load(config.data, config.seed, stratify=True)
 
 
 def test_npz_without_the_expected_arrays(tmp_path):
@@ -111,12 +111,12 @@ def test_npz_without_the_expected_arrays(tmp_path):
     np.savez(path, features=np.zeros((4, 2)))
     config = load_config("binary", ["data.dataset=npz", f"data.path={path}"])
     with pytest.raises(ConfigError, match="expected x_train"):
-        datasets.load(config.data, config.seed, stratify=False)
+        sources.load(config.data, config.seed, stratify=False)
 
 
 def test_holdout_is_stratified_and_disjoint():
     config = load_config("binary")
-    data = datasets.load(config.data, config.seed, stratify=True)
+    data = sources.load(config.data, config.seed, stratify=True)
     split = splits.holdout(data, config.data, config.seed, stratify=True)
     total = len(data.x_train) + len(data.x_test)
     assert len(split.x_val) == pytest.approx(total * config.data.validation_split, abs=2)
@@ -129,7 +129,7 @@ def test_kfold_covers_every_example_once_per_repeat():
     config = load_config(
         "regression", ["data.split=iterated_kfold", "data.folds=3", "data.repeats=2"]
     )
-    data = datasets.load(config.data, config.seed, stratify=False)
+    data = sources.load(config.data, config.seed, stratify=False)
     folds = list(splits.kfold(data, config.data, config.seed, stratify=False))
     assert [f.name for f in folds] == [f"fold-{i}" for i in range(1, 7)]
     first_repeat = sum(len(f.x_val) for f in folds[:3])
@@ -148,4 +148,4 @@ def test_a_file_that_asks_to_unpickle_code_is_refused(tmp_path):
     )
     config = load_config("binary-imdb", [f"data.path={path}"])
     with pytest.raises(ConfigError, match="Refusing to deserialize"):
-        datasets.load(config.data, config.seed, stratify=True)
+        sources.load(config.data, config.seed, stratify=True)

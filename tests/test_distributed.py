@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from common import compat, launch, runs
 from common.config import load_config
+from common.distribute import compat, launch
 from common.errors import ConfigError, UserError
+from common.training import runs
 from tests.conftest import COOKBOOK, PROJECT_ROOT, tiny
 
 # Small settings that keep a two-worker epoch short: few, large batches (each step is a
@@ -161,7 +162,7 @@ def test_a_killed_worker_stops_the_cluster_and_resume_continues_on_every_worker(
 
 
 def test_tpu_and_parameter_server_give_clear_errors(tmp_path):
-    from common.distribute import make_strategy
+    from common.distribute.strategies import make_strategy
 
     # "local" looks for TPU chips on this host only: no network address is contacted.
     with pytest.raises(UserError, match=r"distribute.tpu='local': no TPU found \(TPUs not found"):
@@ -175,7 +176,7 @@ def test_tpu_and_parameter_server_give_clear_errors(tmp_path):
 
 
 def test_auto_resolves_from_the_environment(tmp_path, monkeypatch):
-    from common.distribute import resolve_name
+    from common.distribute.strategies import resolve_name
 
     config = load_config("binary").distribute
     assert resolve_name(config) == "default"
@@ -185,7 +186,7 @@ def test_auto_resolves_from_the_environment(tmp_path, monkeypatch):
 
 
 def test_tpu_gets_bfloat16_and_many_steps_per_execution_unless_set():
-    from common.distribute import resolve_trainer_defaults
+    from common.distribute.strategies import resolve_trainer_defaults
 
     on_tpu = load_config("binary").trainer
     resolve_trainer_defaults(on_tpu, "tpu")
@@ -201,7 +202,7 @@ def test_tpu_gets_bfloat16_and_many_steps_per_execution_unless_set():
 
 
 def test_one_device_strategy(tmp_path):
-    from common.train import check
+    from common.training.driver import check
 
     summary = check(tiny("binary", tmp_path, "distribute.strategy=one_device"))
     assert summary["strategy"] == "OneDeviceStrategy" and summary["replicas"] == 1

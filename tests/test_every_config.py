@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from common.config import config_names, load_config
-from common.train import check
+from common.training.driver import check
 from tests import keras_files
 from tests.conftest import tiny
 

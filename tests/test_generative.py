@@ -17,10 +17,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import datasets, runs
 from common.config import load_config
+from common.data import sources
 from common.errors import ConfigError
-from common.train import check, train
+from common.training import runs
+from common.training.driver import check, train
 from tests import keras_files
 from tests.conftest import cookbook, tiny
 
@@ -57,14 +58,14 @@ def png_shape(path: Path) -> tuple[int, ...]:
 def test_fashion_mnist_folder_loads_as_images_or_flat(tmp_path):
     folder = keras_files.write_fashion_mnist(tmp_path, count=40)
     images = load_config("autoencoder-fashion_mnist", [f"data.path={folder}"]).data
-    data = datasets.load(images, seed=0, stratify=False)
+    data = sources.load(images, seed=0, stratify=False)
     assert data.x_train.shape == (40, 28, 28, 1) and data.x_test.shape == (10, 28, 28, 1)
     assert data.x_train.dtype == np.float32 and data.x_train.min() >= 0 and data.x_train.max() == 1
     np.testing.assert_array_equal(data.y_train, np.arange(40) % 10)
     assert data.class_names[0] == "T-shirt/top" and data.num_classes == 10
     overrides = [f"data.path={folder}", "data.image_layout=flat"]
     flat = load_config("autoencoder-fashion_mnist", overrides)
-    assert datasets.load(flat.data, seed=0, stratify=False).x_test.shape == (10, 784)
+    assert sources.load(flat.data, seed=0, stratify=False).x_test.shape == (10, 784)
 
 
 def test_fashion_mnist_folder_errors_name_the_missing_file(tmp_path):
@@ -100,7 +101,7 @@ def test_autoencoder_beats_the_mean_image_by_half(autoencoder_run):
 def test_encoder_and_decoder_reload_on_their_own(autoencoder_run):
     run_dir, _ = autoencoder_run
     config = runs.open_run(run_dir)[1]
-    x = datasets.load(config.data, config.seed, stratify=False).x_test[:16]
+    x = sources.load(config.data, config.seed, stratify=False).x_test[:16]
     encoder = keras.saving.load_model(run_dir / "encoder.keras", safe_mode=True)
     decoder = keras.saving.load_model(run_dir / "decoder.keras", safe_mode=True)
     autoencoder = keras.saving.load_model(run_dir / "best.keras", safe_mode=True)

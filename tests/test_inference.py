@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import datasets, inference
 from common.config import load_config
+from common.data import sources
 from common.errors import UserError
+from common.serving import inference
 from tests.conftest import cookbook
 
 
@@ -23,7 +24,7 @@ def test_evaluate_reproduces_the_recorded_test_metrics(binary_run):
 def test_predict_writes_one_row_per_input_from_raw_features(binary_run, tmp_path):
     run_dir, metrics = binary_run
     config = load_config(str(run_dir / "config.yaml"))
-    data = datasets.load(config.data, config.seed, stratify=True)
+    data = sources.load(config.data, config.seed, stratify=True)
     source = tmp_path / "rows.npz"
     np.savez(source, x=data.x_test)
     written = inference.predict(str(run_dir), str(source))
@@ -50,7 +51,7 @@ def test_export_is_a_saved_model_that_serves_the_same_predictions(binary_run):
     run_dir, _ = binary_run
     exported = inference.export(str(run_dir))
     config = load_config(str(run_dir / "config.yaml"))
-    x = datasets.load(config.data, config.seed, stratify=True).x_test[:5]
+    x = sources.load(config.data, config.seed, stratify=True).x_test[:5]
     saved_model = tf.saved_model.load(str(exported))  # keep a reference: it owns the variables
     served = saved_model.serve(tf.constant(x))
     kept = inference.load_model(run_dir / "best.keras").predict(x, verbose=0)

@@ -5,7 +5,7 @@ MAE at least 25% below the mean-target baseline's."""
 from __future__ import annotations
 
 from common.config import load_config
-from common.train import train
+from common.training.driver import train
 
 AS_SHIPPED = ["trainer.verbose=0", "output.plot=false"]
 

@@ -18,9 +18,10 @@ import pytest
 import tensorflow as tf
 from tensorboard.backend.event_processing import event_accumulator
 
-from common import datasets, runs, splits
 from common.config import load_config
-from common.train import train
+from common.data import sources, splits
+from common.training import runs
+from common.training.driver import train
 from tests.conftest import COOKBOOK, PROJECT_ROOT, tiny
 
 
@@ -78,7 +79,7 @@ def test_the_saved_config_trains_again_as_it_stands(binary_run):
 def test_saved_models_reload_safely_and_reproduce_the_test_score(binary_run):
     run_dir, metrics = binary_run
     config = load_config(str(run_dir / "config.yaml"))
-    data = datasets.load(config.data, config.seed, stratify=True)
+    data = sources.load(config.data, config.seed, stratify=True)
     best = keras.saving.load_model(run_dir / "best.keras", safe_mode=True)
     last = keras.saving.load_model(run_dir / "last.keras", safe_mode=True)
     probabilities = best.predict(data.x_test, verbose=0)[:, 0]
@@ -280,7 +281,7 @@ def test_killed_run_resumes_from_the_last_finished_epoch(tmp_path):
 
 
 def test_check_builds_and_takes_one_step(tmp_path):
-    from common.train import check
+    from common.training.driver import check
 
     summary = check(tiny("multiclass", tmp_path))
     assert summary["parameters"] > 0 and np.isfinite(summary["loss_after_one_step"])
@@ -289,7 +290,7 @@ def test_check_builds_and_takes_one_step(tmp_path):
 
 def test_holdout_split_fractions_are_of_all_data():
     config = load_config("multiclass")
-    data = datasets.load(config.data, config.seed, stratify=True)
+    data = sources.load(config.data, config.seed, stratify=True)
     split = splits.holdout(data, config.data, config.seed, stratify=True)
     total = len(data.x_train) + len(data.x_test)
     assert len(split.x_train) == pytest.approx(0.6 * total, abs=2)
@@ -311,7 +312,7 @@ def test_mixed_precision_survives_the_session_clear_between_folds(tmp_path):
 
 
 def test_early_stopping_resumes_its_patience_from_history(tmp_path):
-    from common.callbacks import ResumableEarlyStopping
+    from common.training.callbacks import ResumableEarlyStopping
 
     history = tmp_path / "history.csv"
     history.write_text("epoch,loss,val_loss\n0,1.0,0.9\n1,0.8,0.5\n2,0.7,0.6\n3,0.6,0.55\n")

@@ -19,9 +19,9 @@ import pytest
 from tensorboard.backend.event_processing import event_accumulator
 from tensorboard.plugins.hparams import metadata as hparams_metadata
 
-from common import search_space
 from common.config import load_config, to_dict
 from common.errors import ConfigError
+from common.tuning import search_space
 from tests.conftest import COOKBOOK, PROJECT_ROOT, TINY, cookbook, tiny
 
 # Small, fast, and a list-valued choice (carried through KerasTuner as YAML text).
@@ -56,7 +56,7 @@ def sweep_dirs(output: Path) -> list[Path]:
 
 @pytest.fixture(scope="session")
 def random_sweep(tmp_path_factory) -> Path:
-    from common.tune import tune
+    from common.tuning.tuner import tune
 
     output = tmp_path_factory.mktemp("random-sweep")
     return tune(tiny("binary", output, "tune.tuner=random", "tune.max_trials=3", SPACE))
@@ -150,7 +150,7 @@ def test_trials_write_hparams_for_the_tensorboard_dashboard(random_sweep):
 
 
 def test_best_yaml_is_a_complete_config_that_trains(random_sweep, tmp_path):
-    from common.train import train
+    from common.training.driver import train
 
     best_row = read_leaderboard(random_sweep)[0]
     config = load_config(str(random_sweep / "best.yaml"), [*TINY, f"output.dir={tmp_path}"])
@@ -164,7 +164,7 @@ def test_best_yaml_is_a_complete_config_that_trains(random_sweep, tmp_path):
 
 
 def test_hyperband_sweep_continues_promising_trials(tmp_path):
-    from common.tune import tune
+    from common.tuning.tuner import tune
 
     # max_epochs 2, factor 2: a bracket of 2 one-epoch trials and the best one continued to
     # 2 epochs, then a bracket of 2 two-epoch trials: 5 trials.

@@ -11,7 +11,7 @@ import math
 import keras
 from keras import ops
 
-from common.schema import OptimizerConfig
+from common.config.schema import OptimizerConfig
 
 
 @keras.saving.register_keras_serializable(package="cookbook")

@@ -32,14 +32,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from common import callbacks as callbacks_module
-from common import distribute, plots, runs, splits
 from common.config import model_options
+from common.config.schema import Config, higher_is_better
+from common.data import splits
+from common.data.splits import Split
+from common.distribute import strategies
 from common.errors import UserError
-from common.optimizers import make_optimizer
-from common.recipe import load_recipe
-from common.schema import Config, higher_is_better
-from common.splits import Split
+from common.modeling.optimizers import make_optimizer
+from common.reporting import plots
+from common.training import callbacks as callbacks_module
+from common.training import runs
+from common.training.recipe import load_recipe
 
 
 @dataclass
@@ -62,8 +65,8 @@ class Workspace:
 def set_up(config: Config) -> tf.distribute.Strategy:
     """Strategy first (logical devices must be configured before TensorFlow starts), then
     the strategy's defaults, seeds and determinism. The dtype policy is set by `build`."""
-    strategy = distribute.make_strategy(config.distribute)
-    distribute.resolve_trainer_defaults(config.trainer, distribute.resolve_name(config.distribute))
+    strategy = strategies.make_strategy(config.distribute)
+    strategies.resolve_trainer_defaults(config.trainer, strategies.resolve_name(config.distribute))
     keras.utils.set_random_seed(config.seed)
     if config.trainer.deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -80,7 +83,7 @@ def environment(config: Config, strategy: tf.distribute.Strategy) -> dict[str, A
         "keras": keras.__version__,
         "backend": keras.backend.backend(),
         "devices": [device.name for device in tf.config.list_logical_devices()],
-        **distribute.describe(strategy),
+        **strategies.describe(strategy),
         "strategy_config": config.distribute.strategy,
         "seed": config.seed,
         "deterministic": config.trainer.deterministic,
@@ -231,7 +234,7 @@ def run_kfold(recipe, config, strategy, dataset, workspace: Workspace) -> dict[s
 
 def open_workspace(config: Config, strategy, run_dir: Path | None) -> Workspace:
     """The run folder (new, given, or being resumed) and where this process writes."""
-    role, is_chief = distribute.worker_role(strategy)
+    role, is_chief = strategies.worker_role(strategy)
     if run_dir is None:
         if not is_chief:
             raise UserError(
@@ -339,5 +342,5 @@ def check(config: Config) -> dict[str, Any]:
         "recipe": config.recipe,
         "parameters": model.count_params(),
         "loss_after_one_step": loss,
-        **distribute.describe(strategy),
+        **strategies.describe(strategy),
     }

@@ -2,9 +2,10 @@
 
 A recipe is one file that reads like a keras.io example. It must define
 
-    TASK                          "binary" | "multiclass" | "multilabel" | "regression" — picks the
-                                  head, loss, metrics and baseline from `common.tasks` — or any
-                                  other name when the recipe supplies those hooks itself
+    TASK                          "binary" | "multiclass" | "multilabel" | "regression" — picks
+                                  the head, loss, metrics and baseline from
+                                  `common.modeling.tasks` — or any other name when the recipe
+                                  supplies those hooks itself
     build_model(split, options)   a Keras model for `split` (its arrays, `num_classes`);
                                   `options` is the config's `model` section with attribute access
 
@@ -29,18 +30,19 @@ from pathlib import Path
 
 import numpy as np
 
-from common import datasets, pipeline, tasks
-from common.schema import Config
-from common.splits import Split
+from common.config.schema import Config
+from common.data import pipeline, sources
+from common.data.splits import Split
+from common.modeling import tasks
 
 STRATIFIED_TASKS = ("binary", "multiclass")  # splits keep their class proportions
 
 
-def default_load_data(config: Config, *, task: str) -> datasets.Dataset:
-    return datasets.load(config.data, config.seed, stratify=task in STRATIFIED_TASKS)
+def default_load_data(config: Config, *, task: str) -> sources.Dataset:
+    return sources.load(config.data, config.seed, stratify=task in STRATIFIED_TASKS)
 
 
-def default_prepare(dataset: datasets.Dataset, config: Config) -> datasets.Dataset:
+def default_prepare(dataset: sources.Dataset, config: Config) -> sources.Dataset:
     return dataset
 
 
@@ -75,7 +77,7 @@ def default_callbacks(run_dir: Path, split: Split, config: Config) -> list:
     return []
 
 
-def default_report(model, dataset: datasets.Dataset, run_dir: Path, config: Config) -> dict:
+def default_report(model, dataset: sources.Dataset, run_dir: Path, config: Config) -> dict:
     return {}
 
 

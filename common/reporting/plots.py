@@ -9,7 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from common.runs import read_history  # noqa: E402
+from common.training.runs import read_history  # noqa: E402
 
 
 def learning_curve(history_csv: Path, output: Path, title: str) -> Path | None:

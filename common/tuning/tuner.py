@@ -1,15 +1,15 @@
 """KerasTuner sweeps over any config key: `cookbook tune binary`.
 
     config -> strategy -> KerasTuner tuner (random | bayesian | hyperband | grid)
-           -> each trial: base config + the trial's overrides -> common.train.build -> fit
+           -> each trial: base config + the trial's overrides -> driver.build -> fit
            -> leaderboard.csv, a table, best.yaml
 
-The space is the config's `tune.space` (syntax in `common.search_space`). A trial is the base
-config plus one `key=value` override per searched key, built and compiled by the driver's own
-`common.train.build` under the configured strategy, and trained with the config's early stopping
-and learning-rate callbacks. Trials are scored on the holdout split of `data.validation_split` —
-for K-fold configs too: a sweep compares configurations on one fixed split, and
-`cookbook train best.yaml` then scores the winner with the config's own protocol (K-fold).
+The space is the config's `tune.space` (syntax in `common.tuning.search_space`). A trial is the
+base config plus one `key=value` override per searched key, built and compiled by the driver's
+own `common.training.driver.build` under the configured strategy, and trained with the config's
+early stopping and learning-rate callbacks. Trials are scored on the holdout split of
+`data.validation_split` — for K-fold configs too: a sweep compares configurations on one fixed
+split, and `cookbook train best.yaml` then scores the winner with the config's own protocol.
 
     runs/<config>/tune-<UTC time>-<id>/
         config.yaml, environment.json   the base config (resolved) and the machine
@@ -43,12 +43,14 @@ import keras
 import keras_tuner
 
 from common import config as config_module
-from common import runs, search_space, splits, train
-from common.callbacks import control_callbacks, tensorboard
+from common.config.schema import Config
+from common.data import splits
+from common.data.splits import Split
 from common.errors import ConfigError, UserError
-from common.recipe import load_recipe
-from common.schema import Config
-from common.splits import Split
+from common.training import driver, runs
+from common.training.callbacks import control_callbacks, tensorboard
+from common.training.recipe import load_recipe
+from common.tuning import search_space
 
 PROJECT = "keras_tuner"  # KerasTuner's project folder inside the sweep folder
 
@@ -102,7 +104,7 @@ class ConfigHyperModel(keras_tuner.HyperModel):
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
         config = self.trial_config(hp)
         split, epochs = self.split(config), self.epochs(config)
-        model = train.build(self.recipe, config, self.strategy, split, epochs)
+        model = driver.build(self.recipe, config, self.strategy, split, epochs)
         if "tuner/trial_id" in hp.values and getattr(model, "optimizer", None) is not None:
             # Hyperband continues an earlier trial from its checkpoint: with the optimizer's
             # variables created, its state (Adam's moments, the step) is restored too.
@@ -125,7 +127,7 @@ class ConfigHyperModel(keras_tuner.HyperModel):
             epochs=epochs or self.epochs(config),
             initial_epoch=initial_epoch,
             callbacks=[*callbacks, *control_callbacks(config, split.has_validation)],
-            class_weight=train.class_weights(config, split, self.recipe.task),
+            class_weight=driver.class_weights(config, split, self.recipe.task),
             shuffle=False,  # tf.data shuffles
             verbose=config.trainer.verbose,
         )
@@ -254,7 +256,7 @@ def serve_oracle(oracle) -> None:
 
 def tune(config: Config, sweep_dir: Path | None = None) -> Path:
     """Run (or resume, given the folder of an earlier sweep) the sweep of `config`."""
-    strategy = train.set_up(config)
+    strategy = driver.set_up(config)
     # The oracle's file marks a started sweep (workers share the folder but never write it).
     resuming = sweep_dir is not None and (sweep_dir / PROJECT / "oracle.json").is_file()
     if sweep_dir is None:
@@ -263,7 +265,7 @@ def tune(config: Config, sweep_dir: Path | None = None) -> Path:
     kind = role()
     print(f"Sweep folder: {sweep_dir}", flush=True)
     if kind != "worker":
-        runs.write_json(sweep_dir / "environment.json", train.environment(config, strategy))
+        runs.write_json(sweep_dir / "environment.json", driver.environment(config, strategy))
 
     hypermodel = ConfigHyperModel(config, strategy)
     # A new standalone sweep starts clean; a resumed one, and every process of a distributed

@@ -2,7 +2,7 @@
 
     config = load_config("binary", ["trainer.epochs=3", "model.units=[64,64]"])
 
-Resolution order: schema defaults (`common.schema`) < `extends:` chain < the YAML file < the
+Resolution order: schema defaults (`common.config.schema`) < `extends:` chain < the YAML file < the
 command-line overrides. Every key is checked against the schema: an unknown key fails with its
 full dotted path and a did-you-mean, a wrong type names the expected type and what was given.
 """
@@ -18,11 +18,12 @@ from typing import Any
 
 import yaml
 
-from common import datasets, search_space
+from common.config.schema import Config
+from common.data import sources
 from common.errors import ConfigError, UserError, did_you_mean, unknown_name
-from common.schema import Config
+from common.tuning import search_space
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = PROJECT_ROOT / "configs"
 RECIPE_DIR = PROJECT_ROOT / "recipes"
 
@@ -337,7 +338,7 @@ def recipe_model_defaults(recipe: str) -> dict[str, Any]:
 
 
 def _check_dataset(config: Config) -> None:
-    datasets.check_source(config.data)
+    sources.check_source(config.data)
 
 
 def _check_splits(config: Config) -> None:

@@ -17,8 +17,8 @@ import os
 
 import tensorflow as tf
 
+from common.config.schema import DistributeConfig, TrainerConfig
 from common.errors import ConfigError, UserError
-from common.schema import DistributeConfig, TrainerConfig
 
 
 def configure_host(config: DistributeConfig) -> None:
@@ -91,7 +91,7 @@ def make_strategy(config: DistributeConfig) -> tf.distribute.Strategy:
                 "multi_worker needs TF_CONFIG describing the cluster "
                 "(or use `cookbook train ... --workers N` to start one on this machine).",
             )
-        from common import compat
+        from common.distribute import compat
 
         compat.patch_keras()
         return tf.distribute.MultiWorkerMirroredStrategy()

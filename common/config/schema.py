@@ -176,7 +176,7 @@ class TuneConfig:
           data.batch_size: {int: [16, 64], step: 16}
           model.batch_norm: {boolean: true}
 
-    parsed and checked by `common.search_space`. Every other section is the base config that
+    parsed and checked by `common.tuning.search_space`. Every other section is the base config that
     each trial overrides."""
 
     tuner: str = field(default="random", metadata=_choices(*TUNERS))

@@ -1,6 +1,6 @@
 """Validation splits: one holdout, or (iterated) K-fold over the training data.
 
-The test split is never touched here; it is held out by `common.datasets` and used once, at
+The test split is never touched here; it is held out by `common.data.sources` and used once, at
 the end. K-fold uses scikit-learn's splitters (stratified for classification).
 """
 
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from common.datasets import Dataset
-from common.schema import DataConfig
+from common.config.schema import DataConfig
+from common.data.sources import Dataset
 
 
 @dataclass

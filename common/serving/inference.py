@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from common import runs
 from common.errors import UserError
-from common.recipe import load_recipe
-from common.train import evaluate as evaluate_split
-from common.train import load_model, set_up
+from common.training import runs
+from common.training.driver import evaluate as evaluate_split
+from common.training.driver import load_model, set_up
+from common.training.recipe import load_recipe
 
 
 def finished_model(run_dir: Path) -> Path:

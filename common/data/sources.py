@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from common.config.schema import DataConfig
 from common.errors import ConfigError, unknown_name
-from common.schema import DataConfig
 
 KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 KERAS_SEED = 113  # the shuffle seed keras.datasets uses, so splits match theirs
@@ -28,7 +28,7 @@ KERAS_SEED = 113  # the shuffle seed keras.datasets uses, so splits match theirs
 
 @dataclass
 class Dataset:
-    """Train and test arrays; validation is carved out of train by `common.splits`."""
+    """Train and test arrays; validation is carved out of train by `common.data.splits`."""
 
     x_train: np.ndarray
     y_train: np.ndarray

@@ -11,8 +11,8 @@
         learning_curve.png
     runs/<config name>/latest -> the newest run
 
-KerasTuner sweeps (`common.tune`) live beside the runs, in `runs/<config name>/tune-<time>-<id>/`;
-`runs/<config name>/latest-tune` points at the newest.
+KerasTuner sweeps (`common.tuning.tuner`) live beside the runs, in
+`runs/<config name>/tune-<time>-<id>/`; `runs/<config name>/latest-tune` points at the newest.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from common import config as config_module
+from common.config.schema import Config
 from common.errors import UserError
-from common.schema import Config
 
 
 def new_run_dir(config: Config, prefix: str = "") -> Path:

@@ -3,14 +3,14 @@
 Each is a `cookbook tune --resume <sweep> --chief|--worker i` process, so they share one sweep
 folder and one config; they talk over gRPC on 127.0.0.1 and a free port. Workers exit when the
 oracle has no trials left; the chief then writes the leaderboard and best.yaml. The process
-group (output streaming, stopping all when one fails) is `common.launch.run_group`.
+group (output streaming, stopping all when one fails) is `common.distribute.launch.run_group`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from common.launch import COOKBOOK, HOST, free_ports, run_group
+from common.distribute.launch import COOKBOOK, HOST, free_ports, run_group
 
 
 def launch(sweep_dir: Path, workers: int, port: int | None = None) -> int:

@@ -33,8 +33,8 @@ from typing import Any
 
 import yaml
 
+from common.config.schema import Config, higher_is_better
 from common.errors import ConfigError, did_you_mean, unknown_name
-from common.schema import Config, higher_is_better
 
 KINDS = ("choice", "float", "int", "boolean")
 OPTIONS = {"choice": (), "float": ("step", "sampling"), "int": ("step", "sampling"), "boolean": ()}

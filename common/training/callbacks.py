@@ -8,8 +8,8 @@ from pathlib import Path
 
 import keras
 
-from common.runs import read_history
-from common.schema import Config, higher_is_better
+from common.config.schema import Config, higher_is_better
+from common.training.runs import read_history
 
 
 def monitor_name(config: Config, has_validation: bool) -> str:
