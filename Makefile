@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 
 TARGET := $(if $(CONFIG),$(CONFIG),$(RECIPE))
 
-.PHONY: help venv train tune show check list tensorboard test bench lint format clean
+.PHONY: help venv train tune show check list tensorboard test test-slow test-full bench lint format clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -51,7 +51,13 @@ list: $(STAMP) ## List recipes and configs
 tensorboard: $(STAMP) ## Serve TensorBoard over runs/ on HOST:PORT (127.0.0.1:6006)
 	$(BIN)/tensorboard --logdir $(LOGDIR) --host $(HOST) --port $(PORT)
 
-test: $(STAMP) ## Run the whole test suite (offline)
+test: $(STAMP) ## The fast suite (offline, < 3 min on 2 cores): unit tests and short runs
+	$(BIN)/python -m pytest -m "not slow and not quality" $(PYTEST_ARGS)
+
+test-slow: $(STAMP) ## Only the slow end-to-end and quality checks (clusters, kills, default configs)
+	$(BIN)/python -m pytest -m "slow or quality" $(PYTEST_ARGS)
+
+test-full: $(STAMP) ## Everything: the fast suite, then the slow and quality checks
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP) ## Measure overhead and speed settings against plain Keras; writes BENCHMARKS.md

@@ -168,7 +168,7 @@ def _tune_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    """Draw new samples from a finished GAN run's generator.keras into a PNG grid."""
+    """Draw new examples from a finished run through its recipe's `sample` hook."""
     from pathlib import Path
 
     from common.training import runs
@@ -176,25 +176,16 @@ def cmd_sample(args: argparse.Namespace) -> int:
     if not Path(args.run).exists():
         raise UserError(f"run folder not found: {args.run}")
     run_dir, config = runs.open_run(args.run)
-    if config.recipe != "gan":
-        raise UserError(
-            f"{run_dir} is a run of the {config.recipe!r} recipe; `cookbook sample` needs "
-            "a GAN run (recipe: gan), e.g. `cookbook sample runs/gan-conditional/latest`."
-        )
-    if not (run_dir / "generator.keras").is_file():
-        raise UserError(
-            f"{run_dir} has no generator.keras yet: it is saved when the run finishes "
-            f"(`cookbook train --resume {args.run}` to finish it)."
-        )
-    if args.label is not None and not config.model.get("conditional"):
-        raise UserError(
-            f"--label needs a conditional GAN; {run_dir} was trained with "
-            "model.conditional: false (see configs/gan-conditional.yaml)."
-        )
     _quiet_tensorflow()
-    from recipes import gan
+    from common.training.recipe import load_recipe
 
-    print(gan.sample(run_dir, args.n, args.label, args.seed))
+    recipe = load_recipe(config.recipe)
+    if recipe.sample is None:
+        raise UserError(
+            f"{run_dir} is a run of the {config.recipe!r} recipe, which does not draw samples "
+            "(no `sample` hook); e.g. `cookbook sample runs/gan-conditional/latest`."
+        )
+    print(recipe.sample(run_dir, config, args.n, args.label, args.seed))
     return 0
 
 
@@ -281,9 +272,12 @@ def parser() -> argparse.ArgumentParser:
             use_command.add_argument("file", metavar="FILE", help="rows to predict: .csv or .npz")
             use_command.add_argument("--output", metavar="CSV", help="where to write predictions")
     sample_command = add(
-        "sample", cmd_sample, "draw a PNG grid of new samples from a GAN run", target="none"
+        "sample",
+        cmd_sample,
+        "draw a PNG grid of new samples from a generative run (gan)",
+        target="none",
     )
-    sample_command.add_argument("run", metavar="RUN", help="a finished GAN run folder")
+    sample_command.add_argument("run", metavar="RUN", help="a finished run folder")
     sample_command.add_argument("--n", type=_positive, default=64, help="how many (default 64)")
     sample_command.add_argument("--label", type=int, help="the class to draw (conditional GANs)")
     sample_command.add_argument("--seed", type=int, help="noise seed, for a repeatable grid")

@@ -195,7 +195,7 @@ def reconstruction_grid(model: keras.Model, inputs: np.ndarray) -> np.ndarray:
 
 def callbacks(run_dir: Path, split: Split, config: Config) -> list[keras.callbacks.Callback]:
     examples = split.x_val if split.has_validation else split.x_train
-    inputs = noisy(examples[:GRID_EXAMPLES], config.model["noise_stddev"], config.seed)
+    inputs = noisy(examples[:GRID_EXAMPLES], config.model.noise_stddev, config.seed)
     log_dir = run_dir / "logs" / "images" if config.output.tensorboard.enabled else None
     return [
         images.ImageGrid(
@@ -238,7 +238,7 @@ def report(model: keras.Model, dataset: Dataset, run_dir: Path, config: Config) 
     encoder.save(run_dir / "encoder.keras")
     decoder.save(run_dir / "decoder.keras")
 
-    stddev = config.model["noise_stddev"]
+    stddev = config.model.noise_stddev
     x_test = dataset.x_test
     inputs = noisy(x_test, stddev, config.seed + 1)
     grid = reconstruction_grid(model, inputs[:GRID_EXAMPLES])

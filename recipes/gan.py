@@ -56,7 +56,7 @@ from common.config.schema import Config
 from common.data.sources import Dataset
 from common.data.splits import Split
 from common.errors import ConfigError, UserError
-from common.reporting import images
+from common.reporting import images, scores
 
 TASK = "gan"
 GRID_COLUMNS = 10
@@ -375,10 +375,10 @@ def sample_inputs(
 def fixed_grid(config: Config, num_classes: int | None):
     """The same noise every epoch, so the pictures show the generator learning; one column
     per class when conditional. Returns a function from a generator to a grid image."""
-    columns = num_classes if config.model["conditional"] else GRID_COLUMNS
+    columns = num_classes if config.model.conditional else GRID_COLUMNS
     rng = np.random.default_rng(config.seed)
-    noise = rng.normal(size=(columns * GRID_COLUMNS, config.model["latent_dim"]))
-    labels = np.arange(len(noise)) % columns if config.model["conditional"] else None
+    noise = rng.normal(size=(columns * GRID_COLUMNS, config.model.latent_dim))
+    labels = np.arange(len(noise)) % columns if config.model.conditional else None
     return lambda generator: images.tile(
         generate(generator, noise.astype("float32"), labels), columns
     )
@@ -397,46 +397,6 @@ def callbacks(run_dir: Path, split: Split, config: Config) -> list[keras.callbac
     ]
 
 
-def quality_classifier(dataset: Dataset, path: Path, epochs: int, seed: int) -> keras.Model:
-    """A small convnet trained once on the real training images; reloaded when saved."""
-    if path.is_file():
-        return keras.saving.load_model(path, safe_mode=True)
-    keras.utils.set_random_seed(seed)
-    inputs = keras.Input(shape=dataset.x_train.shape[1:], name="image")
-    x = layers.Conv2D(32, 3, padding="same", activation="relu", name="conv_1")(inputs)
-    x = layers.MaxPooling2D(name="pool_1")(x)
-    x = layers.Conv2D(64, 3, padding="same", activation="relu", name="conv_2")(x)
-    x = layers.GlobalAveragePooling2D(name="pool_2")(x)
-    x = layers.Dropout(0.3, name="dropout")(x)
-    outputs = layers.Dense(dataset.num_classes, activation="softmax", name="probabilities")(x)
-    classifier = keras.Model(inputs, outputs, name="quality_classifier")
-    classifier.compile(
-        optimizer=keras.optimizers.Adam(3e-3),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    classifier.fit(dataset.x_train, dataset.y_train, batch_size=64, epochs=epochs, verbose=0)
-    classifier.save(path)
-    return classifier
-
-
-def classifier_scores(probabilities: np.ndarray, requested: np.ndarray | None = None) -> dict:
-    """The Inception-Score analogue, its two ingredients and, given the requested classes,
-    the fraction classified as requested."""
-    from scipy.stats import entropy
-
-    marginal = probabilities.mean(axis=0)
-    divergence = entropy(probabilities, np.broadcast_to(marginal, probabilities.shape), axis=1)
-    scores = {
-        "inception_score": float(np.exp(divergence.mean())),
-        "mean_max_probability": float(probabilities.max(axis=1).mean()),
-        "class_diversity": float(np.exp(entropy(marginal))),
-    }
-    if requested is not None:
-        scores["conditional_accuracy"] = float(np.mean(probabilities.argmax(axis=1) == requested))
-    return scores
-
-
 def report(model: GAN, dataset: Dataset, run_dir: Path, config: Config) -> dict:
     options = config.model
     model.generator.save(run_dir / "generator.keras")
@@ -447,25 +407,38 @@ def report(model: GAN, dataset: Dataset, run_dir: Path, config: Config) -> dict:
     if not dataset.num_classes:
         return {}
 
-    classifier = quality_classifier(
-        dataset, run_dir / "quality_classifier.keras", options["classifier_epochs"], config.seed
+    classifier = scores.quality_classifier(
+        dataset, run_dir / "quality_classifier.keras", options.classifier_epochs, config.seed
     )
-    noise, labels = sample_inputs(model.generator, options["quality_samples"], config.seed + 1)
+    noise, labels = sample_inputs(model.generator, options.quality_samples, config.seed + 1)
     generated = classifier.predict(generate(model.generator, noise, labels), verbose=0)
     real = classifier.predict(dataset.x_test, verbose=0)
     quality = {
-        "generated": classifier_scores(generated, labels),
-        "real_test": classifier_scores(real, dataset.y_test),
+        "generated": scores.classifier_scores(generated, labels),
+        "real_test": scores.classifier_scores(real, dataset.y_test),
         "samples": len(noise),
     }
-    for name, scores in quality.items():
-        if isinstance(scores, dict):
-            print(f"{name:<10} " + "  ".join(f"{k} {v:.3f}" for k, v in scores.items()))
+    for name, values in quality.items():
+        if isinstance(values, dict):
+            print(f"{name:<10} " + "  ".join(f"{k} {v:.3f}" for k, v in values.items()))
     return {"quality": quality}
 
 
-def sample(run_dir: Path, count: int, label: int | None = None, seed: int | None = None) -> Path:
-    """`cookbook sample`: a grid of `count` new samples from a finished run's generator."""
+def sample(
+    run_dir: Path, config: Config, count: int, label: int | None = None, seed: int | None = None
+) -> Path:
+    """`cookbook sample RUN --n 64 [--label 3]`: a grid of `count` new samples from a finished
+    run's generator, written beside it."""
+    if not (run_dir / "generator.keras").is_file():
+        raise UserError(
+            f"{run_dir} has no generator.keras yet: it is saved when the run finishes "
+            f"(`cookbook train --resume {run_dir}` to finish it)."
+        )
+    if label is not None and not config.model.conditional:
+        raise UserError(
+            f"--label needs a conditional GAN; {run_dir} was trained with "
+            "model.conditional: false (see configs/gan-conditional.yaml)."
+        )
     generator = keras.saving.load_model(run_dir / "generator.keras", safe_mode=True)
     if label is not None:
         num_classes = generator.inputs[1].shape[-1]

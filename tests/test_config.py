@@ -20,7 +20,7 @@ def test_defaults_then_yaml_then_overrides():
     )
     assert config.recipe == "binary" and config.name == "binary"
     assert config.trainer.epochs == 3
-    assert config.model["units"] == [64, 64]
+    assert config.model.units == [64, 64]
     assert config.optimizer.learning_rate == pytest.approx(3e-4)
     assert config.data.dataset == "breast_cancer"  # from the YAML
     assert config.trainer.reduce_on_plateau.factor == 0.5  # schema default
@@ -29,8 +29,8 @@ def test_defaults_then_yaml_then_overrides():
 def test_extends_merges_sections_and_keeps_the_variant_name():
     config = load_config("binary-imdb")
     assert config.name == "binary-imdb"
-    assert config.data.dataset == "imdb" and config.model["units"] == [16, 16]
-    assert config.model["activation"] == "relu"  # inherited from binary.yaml
+    assert config.data.dataset == "imdb" and config.model.units == [16, 16]
+    assert config.model.activation == "relu"  # inherited from binary.yaml
     assert config.optimizer.name == "adam"
 
 
@@ -56,7 +56,7 @@ def test_every_shipped_config_validates():
         (["trainer.epochs=abc"], "trainer.epochs", "expected int, got 'abc'"),
         (["model.units=8"], "model.units", "expected a list"),
         (["trainer.epochs=-1"], "trainer.epochs", "at least 1"),
-        (["model.dropout=1.0"], "model.dropout", "[0, 1)"),
+        (["model.dropout=1.0"], "model.dropout", "below 1.0"),
         (["data.test_split=1.5"], "data.test_split", "below 1.0"),
         (
             ["optimizer.name=adamm"],

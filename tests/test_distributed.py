@@ -56,6 +56,7 @@ def test_compat_is_version_guarded():
     assert compat.patch_keras() is True  # the pinned Keras is a verified one
 
 
+@pytest.mark.slow
 def test_plain_keras_fit_fails_on_two_workers_without_the_fixes():
     """The reason compat exists: Keras 3.15 `fit()` under MultiWorkerMirroredStrategy fails.
     (With the fixes, the launcher tests below train two workers in sync.) If a Keras release
@@ -76,6 +77,7 @@ def test_plain_keras_fit_fails_on_two_workers_without_the_fixes():
     assert all(line.startswith("FAILED ValueError") for line in results), results
 
 
+@pytest.mark.slow
 def test_two_workers_train_binary_in_sync_and_only_the_chief_writes(tmp_path):
     cluster = start_cluster(
         "binary", "--workers", "2", f"output.dir={tmp_path}", "trainer.epochs=2", *FAST
@@ -125,6 +127,7 @@ def worker_pid(run_dir: Path, index: int) -> int:
     raise LookupError(f"no worker {index} for {run_dir}")
 
 
+@pytest.mark.slow
 def test_a_killed_worker_stops_the_cluster_and_resume_continues_on_every_worker(tmp_path):
     epochs = 8
     cluster = start_cluster(

@@ -106,7 +106,7 @@ def test_encoder_and_decoder_reload_on_their_own(autoencoder_run):
     decoder = keras.saving.load_model(run_dir / "decoder.keras", safe_mode=True)
     autoencoder = keras.saving.load_model(run_dir / "best.keras", safe_mode=True)
     latent = encoder.predict(x, verbose=0)
-    assert latent.shape == (16, config.model["latent_dim"])
+    assert latent.shape == (16, config.model.latent_dim)
     np.testing.assert_allclose(
         decoder.predict(latent, verbose=0), autoencoder.predict(x, verbose=0), atol=1e-5
     )
@@ -280,7 +280,7 @@ def test_cookbook_sample_writes_a_grid_of_the_requested_digit(conditional_gan_ru
 def test_cookbook_sample_refuses_what_it_cannot_draw(autoencoder_run, gan_run, tmp_path):
     cases = [
         ((str(tmp_path / "missing"),), "not found"),
-        ((str(autoencoder_run[0]),), "needs a GAN run"),
+        ((str(autoencoder_run[0]),), "does not draw samples"),
         ((str(gan_run[0]), "--label", "3"), "needs a conditional GAN"),
     ]
     for args, message in cases:

@@ -4,8 +4,12 @@ MAE at least 25% below the mean-target baseline's."""
 
 from __future__ import annotations
 
+import pytest
+
 from common.config import load_config
 from common.training.driver import train
+
+pytestmark = pytest.mark.quality  # default configs at default epochs: `make test-full`
 
 AS_SHIPPED = ["trainer.verbose=0", "output.plot=false"]
 

@@ -116,6 +116,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_tensorboard_server_serves_the_runs_scalars(binary_run):
     run_dir, _ = binary_run
     port = free_port()
@@ -223,6 +224,7 @@ def test_class_weights_schedules_and_optimizers_train(tmp_path):
         assert metrics["test"]["accuracy"] > metrics["baseline"]["accuracy"], overrides
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_from_the_last_finished_epoch(tmp_path):
     epochs = 15
     command = [

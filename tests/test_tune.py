@@ -86,7 +86,7 @@ def test_list_choices_travel_as_yaml_text_and_come_back():
         ("{model.dropout: {float: [0.4, 0.1]}}", "low 0.4 is above high 0.1"),
         ("{optimizer.learning_rate: {float: [0, 0.1], sampling: log}}", "needs positive bounds"),
         ("{data.batch_size: {float: [16, 64]}}", "data.batch_size: expected int, got 16.0"),
-        ("{model.dropout: {float: [0.0, 1.5]}}", "dropout rate must be in [0, 1), got 1.5"),
+        ("{model.dropout: {float: [0.0, 1.5]}}", "model.dropout: must be below 1.0, got 1.5"),
         ("{optimizer.name: {choice: [adam, sgdd]}}", "Did you mean 'sgd'"),
         ("{output.dir: {choice: [a, b]}}", "cannot be tuned"),
     ],
@@ -155,7 +155,7 @@ def test_best_yaml_is_a_complete_config_that_trains(random_sweep, tmp_path):
     best_row = read_leaderboard(random_sweep)[0]
     config = load_config(str(random_sweep / "best.yaml"), [*TINY, f"output.dir={tmp_path}"])
     assert config.name == "binary-tuned"
-    assert search_space.yaml_text(config.model["units"]) == best_row["model.units"]
+    assert search_space.yaml_text(config.model.units) == best_row["model.units"]
     best_rate = float(best_row["optimizer.learning_rate"])
     assert config.optimizer.learning_rate == pytest.approx(best_rate)
     run_dir, metrics = train(config)
@@ -163,6 +163,7 @@ def test_best_yaml_is_a_complete_config_that_trains(random_sweep, tmp_path):
     assert math.isfinite(metrics["test"]["loss"])
 
 
+@pytest.mark.slow
 def test_hyperband_sweep_continues_promising_trials(tmp_path):
     from common.tuning.tuner import tune
 
@@ -192,6 +193,7 @@ def test_hyperband_sweep_continues_promising_trials(tmp_path):
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_killed_sweep_resumes_without_repeating_finished_trials(tmp_path):
     args = ["tune", "binary", *TINY, f"output.dir={tmp_path}", "tune.max_trials=2", SPACE]
     process = subprocess.Popen(
@@ -228,6 +230,7 @@ def test_killed_sweep_resumes_without_repeating_finished_trials(tmp_path):
     assert len(read_leaderboard(sweep)) == 2 and (sweep / "best.yaml").is_file()
 
 
+@pytest.mark.slow
 def test_chief_and_two_workers_share_one_sweep(tmp_path):
     result = cookbook(
         "tune",

@@ -10,6 +10,7 @@ full dotted path and a did-you-mean, a wrong type names the expected type and wh
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import types
 import typing
 from collections.abc import Sequence
@@ -220,6 +221,11 @@ def _coerce(value: Any, annotation: Any, key: str) -> Any:
 
 
 def _check_bounds(value: Any, metadata: typing.Mapping[str, Any], key: str) -> None:
+    """`choices`, `min`, `max` and `below` from a field's metadata; on a list, for each item."""
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_bounds(item, metadata, f"{key}[{index}]")
+        return
     if value is None:
         return
     choices = metadata.get("choices")
@@ -261,75 +267,26 @@ def build_section(cls: type, data: dict[str, Any], prefix: str = "") -> Any:
 
 
 # --------------------------------------------------------------------------------------------
-# The model section: the recipe's default config is its schema
+# The model section: each recipe's own typed options
 # --------------------------------------------------------------------------------------------
 
-# Range rules for model keys, by name: a recipe that names a key `dropout` or `units` gets the
-# same checks as every other recipe, without writing them.
-_NONNEGATIVE = ("l1", "l2", "noise_stddev", "label_smoothing")
-_POSITIVE = ("units", "filters", "latent_dim", "kernel_size", "blocks", "embedding_dim")
 
-
-def _check_model_value(key: str, value: Any) -> None:
-    leaf = key.rsplit(".", 1)[-1]
-    items = value if isinstance(value, list) else [value]
-    numbers = [v for v in items if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    for number in numbers:
-        if leaf.endswith("dropout") and not 0 <= number < 1:
-            raise ConfigError(key, f"a dropout rate must be in [0, 1), got {number}.")
-        if leaf in _NONNEGATIVE and number < 0:
-            raise ConfigError(key, f"must be at least 0, got {number}.")
-        if leaf in _POSITIVE and number < 1:
-            raise ConfigError(key, f"must be at least 1, got {number}.")
-
-
-def _like(value: Any, example: Any, key: str) -> Any:
-    """Coerce `value` to the type of the recipe default `example`."""
-    if example is None or value is None:
-        return value
-    if isinstance(example, bool):
-        return _coerce(value, bool, key)
-    if isinstance(example, int):
-        return _coerce(value, int, key)
-    if isinstance(example, float):
-        return _coerce(value, float, key)
-    if isinstance(example, str):
-        return _coerce(value, str, key)
-    if isinstance(example, list):
-        if not isinstance(value, list):
-            raise ConfigError(key, f"expected a list like {example!r}, got {_given(value)}.")
-        if example:
-            return [_like(item, example[0], f"{key}[{i}]") for i, item in enumerate(value)]
-        return value
-    if isinstance(example, dict):
-        if not isinstance(value, dict):
-            raise ConfigError(key, f"expected a section, got {_given(value)}.")
-        return merge_model(example, value, key)
-    return value
-
-
-def merge_model(defaults: dict[str, Any], given: dict[str, Any], prefix: str) -> dict[str, Any]:
-    """Merge a config's `model` section onto the recipe's defaults, type-checked by example."""
-    merged = dict(defaults)
-    for name, value in given.items():
-        key = f"{prefix}.{name}"
-        if name not in defaults:
-            hint = did_you_mean(str(name), defaults)
-            valid = ", ".join(defaults) or "(none)"
-            raise ConfigError(key, f"unknown key for this recipe.{hint} Valid keys here: {valid}.")
-        merged[name] = _like(value, defaults[name], key)
-        _check_model_value(key, merged[name])
-    return merged
-
-
-def recipe_model_defaults(recipe: str) -> dict[str, Any]:
-    path = CONFIG_DIR / f"{recipe}.yaml"
-    if not path.is_file():
-        raise UserError(f"recipe {recipe!r} has no default config at configs/{recipe}.yaml.")
-    model = read_with_extends(path).get("model") or {}
-    if not isinstance(model, dict):
-        raise ConfigError("model", f"configs/{recipe}.yaml: the model section must be a mapping.")
-    return model
+def options_class(recipe: str) -> type:
+    """The dataclass typing `recipe`'s model section: `Options` in `recipes/options/<recipe>.py`,
+    a module that imports no TensorFlow (so configs are validated before it starts)."""
+    try:
+        module = importlib.import_module(f"recipes.options.{recipe}")
+    except ModuleNotFoundError as error:
+        if error.name != f"recipes.options.{recipe}":
+            raise
+        raise UserError(
+            f"recipe {recipe!r} has no model options: add recipes/options/{recipe}.py "
+            "with a dataclass named Options (see recipes/options/binary.py)."
+        ) from None
+    options = getattr(module, "Options", None)
+    if not dataclasses.is_dataclass(options):
+        raise UserError(f"recipes/options/{recipe}.py must define a dataclass named Options.")
+    return options
 
 
 # --------------------------------------------------------------------------------------------
@@ -425,9 +382,8 @@ def from_dict(data: dict[str, Any], name: str = "") -> Config:
     model = data.get("model") or {}
     if not isinstance(model, dict):
         raise ConfigError("model", f"expected a section, got {_given(model)}.")
-    data = {**data, "model": {}}
-    config = build_section(Config, data)
-    config.model = merge_model(recipe_model_defaults(recipe), model, "model")
+    config = build_section(Config, {**data, "model": None})
+    config.model = build_section(options_class(recipe), model, "model")
     config.name = config.name or name or recipe
     for check in CHECKS:
         check(config)
@@ -452,8 +408,3 @@ def to_dict(config: Config) -> dict[str, Any]:
 
 def to_yaml(config: Config) -> str:
     return yaml.safe_dump(to_dict(config), sort_keys=False, default_flow_style=None)
-
-
-def model_options(config: Config) -> types.SimpleNamespace:
-    """The model section with attribute access, for recipes: `options.units`."""
-    return types.SimpleNamespace(**config.model)

@@ -4,8 +4,8 @@ YAML files only override these defaults (see `common.config`). A field's metadat
 `choices` (valid names), `min`/`max` (inclusive bounds) or `below` (exclusive upper bound);
 the loader enforces them and names the key in its message.
 
-The `model` section is the one exception: its keys belong to the recipe, so its schema is the
-recipe's own default config (`configs/<recipe>.yaml`). See `common.config.check_model_section`.
+The `model` section belongs to the recipe: its schema is the dataclass `Options` in
+`recipes/options/<recipe>.py` (see `common.config.loading.options_class`).
 """
 
 from __future__ import annotations
@@ -199,7 +199,7 @@ class Config:
     name: str = ""
     seed: int = 42
     data: DataConfig = field(default_factory=DataConfig)
-    model: dict[str, Any] = field(default_factory=dict)
+    model: Any = None  # the recipe's Options instance (recipes/options/<recipe>.py)
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     distribute: DistributeConfig = field(default_factory=DistributeConfig)

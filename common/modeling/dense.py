@@ -7,11 +7,11 @@ on the JAX backend. Normalisation statistics are learned from the training split
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import keras
 import numpy as np
 from keras import layers
+
+from common.modeling.options import DenseStackOptions
 
 
 def tabular_input(
@@ -39,7 +39,7 @@ def regularizer(l1: float, l2: float) -> keras.regularizers.Regularizer | None:
     return keras.regularizers.L1L2(l1=l1, l2=l2) if (l1 or l2) else None
 
 
-def dense_stack(x: keras.KerasTensor, options: SimpleNamespace) -> keras.KerasTensor:
+def dense_stack(x: keras.KerasTensor, options: DenseStackOptions) -> keras.KerasTensor:
     """Dense -> [BatchNorm] -> activation -> [Dropout], once per entry of `options.units`,
     configured by the model keys the tabular recipes share: units, activation, dropout, l1,
     l2, batch_norm."""

@@ -32,7 +32,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from common.config import model_options
 from common.config.schema import Config, higher_is_better
 from common.data import splits
 from common.data.splits import Split
@@ -115,7 +114,7 @@ def build(recipe, config: Config, strategy, split: Split, epochs: int) -> keras.
     steps_per_epoch = max(1, math.ceil(len(split.x_train) / config.data.batch_size))
     replicas = strategy.num_replicas_in_sync if config.distribute.scale_learning_rate else 1
     with strategy.scope():
-        model = recipe.build_model(split, model_options(config))
+        model = recipe.build_model(split, config.model)
         optimizer = make_optimizer(config.optimizer, steps_per_epoch, epochs, replicas)
         recipe.compile_model(model, optimizer, config)
     return model

@@ -1,38 +1,70 @@
-"""The recipe contract: what a module in recipes/ provides, and the defaults for what it omits.
+"""The recipe contract: what a module in recipes/ provides, hook by hook, and the defaults.
 
-A recipe is one file that reads like a keras.io example. It must define
+A recipe is one file that reads like a keras.io example, plus its typed model options in
+`recipes/options/<name>.py` (a dataclass named `Options`, imported without TensorFlow so that
+configs are checked instantly). The driver (`common.training.driver`) calls the hooks below in
+this order for every run, fold and tuning trial:
 
-    TASK                          "binary" | "multiclass" | "multilabel" | "regression" — picks
-                                  the head, loss, metrics and baseline from
-                                  `common.modeling.tasks` — or any other name when the recipe
-                                  supplies those hooks itself
-    build_model(split, options)   a Keras model for `split` (its arrays, `num_classes`);
-                                  `options` is the config's `model` section with attribute access
+    load_data -> prepare -> [split] -> build_model -> compile_model -> make_dataset -> fit
+    (with callbacks) -> evaluate -> baseline -> report
 
-and may override any of these hooks (defaults in this module):
+Required
+    TASK: str
+        "binary" | "multiclass" | "multilabel" | "regression" picks the head, loss, metrics and
+        baseline from the standard table (`common.modeling.tasks`). Any other name (a GAN's
+        "gan") means the recipe supplies `compile_model` and `baseline` itself.
+    build_model(split: Split, options: Options) -> keras.Model
+        The model for the data in `split` (its arrays and `num_classes`); `options` is the
+        config's validated `model` section. Called inside the strategy's scope and under the
+        configured dtype policy: create layers here, not at import time.
 
-    load_data(config)                          -> Dataset    e.g. generate or window a series
-    prepare(dataset, config)                   -> Dataset    e.g. targets = inputs (autoencoder)
-    make_dataset(x, y, config, training)       -> tf.data    e.g. windows without shuffling
-    compile_model(model, optimizer, config)                  e.g. a GAN's two optimizers
-    baseline(split_or_dataset, x, y, config)   -> metrics    the common-sense score to beat
-    callbacks(run_dir, split, config)          -> [Callback] e.g. sample grids per epoch
-    report(model, dataset, run_dir, config)    -> metrics    extra entries for metrics.json
+Optional (the default when omitted)
+    load_data(config: Config) -> Dataset
+        The examples, as train and test arrays. Default: the configured `data.dataset`
+        (`common.data.sources`), with a stratified test split for classification tasks.
+    prepare(dataset: Dataset, config: Config) -> Dataset
+        Reshape what was loaded, e.g. targets = inputs for an autoencoder. Default: unchanged.
+    make_dataset(x, y, config: Config, training: bool) -> tf.data.Dataset
+        Arrays to batches. Default: cached, shuffled when `training`, batched by the global
+        batch size, prefetched, with an explicit auto-shard policy (`common.data.pipeline`).
+    compile_model(model, optimizer, config: Config) -> None
+        Default: the task's standard loss (or `trainer.loss`) and metrics, with
+        `trainer.jit_compile` and `trainer.steps_per_execution`.
+    baseline(split: Split, x, y, config: Config) -> dict[str, float]
+        The common-sense score to beat on (x, y), named like the model's metrics. Default: the
+        task's constant prediction from the training targets (majority class, mean target).
+    callbacks(run_dir: Path, split: Split, config: Config) -> list[keras.callbacks.Callback]
+        Extra callbacks beside the standard ones (backup, TensorBoard, history, checkpoints,
+        early stopping). Default: none.
+    report(model, dataset: Dataset, run_dir: Path, config: Config) -> dict
+        Extra entries for metrics.json and extra files in the run folder. Default: none.
+    sample(run_dir: Path, config: Config, count: int, label: int | None, seed: int | None)
+            -> Path
+        `cookbook sample RUN`: draw `count` new examples from a finished run into a picture.
+        No default: the command answers that the recipe does not sample.
+
+A module-level function whose name is close to a hook's but not one (`make_datset`) fails at
+load with the list of hooks: a misspelled hook would otherwise be silently ignored.
 """
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib
 import inspect
-import types
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
 from common.config.schema import Config
 from common.data import pipeline, sources
 from common.data.splits import Split
+from common.errors import UserError
 from common.modeling import tasks
 
 STRATIFIED_TASKS = ("binary", "multiclass")  # splits keep their class proportions
@@ -81,7 +113,8 @@ def default_report(model, dataset: sources.Dataset, run_dir: Path, config: Confi
     return {}
 
 
-DEFAULTS = {
+# Optional hooks and their defaults; `None`: no default (the feature is the recipe's own).
+OPTIONAL_HOOKS: dict[str, Callable | None] = {
     "load_data": default_load_data,
     "prepare": default_prepare,
     "make_dataset": default_make_dataset,
@@ -89,29 +122,74 @@ DEFAULTS = {
     "baseline": default_baseline,
     "callbacks": default_callbacks,
     "report": default_report,
+    "sample": None,
 }
+REQUIRED = ("TASK", "build_model")
+HOOKS = ("build_model", *OPTIONAL_HOOKS)
 
 
-def _default(hook: str, task: str):
-    default = DEFAULTS[hook]
+@dataclass(frozen=True)
+class Recipe:
+    """A loaded recipe: its hooks, defaults filled in (`sample` may be None)."""
+
+    name: str
+    task: str
+    module: ModuleType
+    build_model: Callable[..., Any]
+    load_data: Callable[[Config], sources.Dataset]
+    prepare: Callable[[sources.Dataset, Config], sources.Dataset]
+    make_dataset: Callable[..., Any]
+    compile_model: Callable[..., None]
+    baseline: Callable[..., dict[str, float]]
+    callbacks: Callable[..., list]
+    report: Callable[..., dict]
+    sample: Callable[..., Path] | None
+
+    @property
+    def stratify(self) -> bool:
+        """Whether splits keep class proportions."""
+        return self.task in STRATIFIED_TASKS
+
+    def dataset(self, config: Config) -> sources.Dataset:
+        """The data a run trains on: `prepare(load_data(config), config)`."""
+        return self.prepare(self.load_data(config), config)
+
+
+def _with_task(default: Callable, task: str) -> Callable:
     if "task" in inspect.signature(default).parameters:
         return functools.partial(default, task=task)
     return default
 
 
-def load_recipe(name: str) -> types.SimpleNamespace:
-    """The recipe module's TASK, build_model and hooks, with defaults filled in; plus
-    `stratify` (whether splits keep class proportions) and `dataset(config)`, the data a run
-    trains on: `prepare(load_data(config), config)`."""
+def check_names(module: ModuleType) -> None:
+    """Required names present, and no function named almost like a hook."""
+    path = f"recipes/{module.__name__.rpartition('.')[2]}.py"
+    missing = [name for name in REQUIRED if not hasattr(module, name)]
+    if missing:
+        raise UserError(
+            f"{path} must define {' and '.join(missing)} (see common/training/recipe.py)."
+        )
+    for name, value in vars(module).items():
+        if name in HOOKS or name.startswith("_") or not inspect.isfunction(value):
+            continue
+        if value.__module__ != module.__name__:
+            continue  # imported helpers
+        close = difflib.get_close_matches(name, HOOKS, n=1, cutoff=0.8)
+        if close:
+            raise UserError(
+                f"{path} defines {name}(), which is not a hook; did you mean {close[0]}()? "
+                f"Hooks: {', '.join(HOOKS)}."
+            )
+
+
+def load_recipe(name: str) -> Recipe:
+    """`recipes/<name>.py` checked against the contract, with the defaults filled in."""
     module = importlib.import_module(f"recipes.{name}")
-    hooks = {hook: getattr(module, hook, None) or _default(hook, module.TASK) for hook in DEFAULTS}
-    recipe = types.SimpleNamespace(
-        name=name,
-        task=module.TASK,
-        build_model=module.build_model,
-        module=module,
-        stratify=module.TASK in STRATIFIED_TASKS,
-        **hooks,
+    check_names(module)
+    hooks = {
+        hook: getattr(module, hook, None) or (default and _with_task(default, module.TASK))
+        for hook, default in OPTIONAL_HOOKS.items()
+    }
+    return Recipe(
+        name=name, task=module.TASK, module=module, build_model=module.build_model, **hooks
     )
-    recipe.dataset = lambda config: recipe.prepare(recipe.load_data(config), config)
-    return recipe

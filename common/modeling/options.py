@@ -1,0 +1,60 @@
+"""Typed model options shared by several recipes: the schema of a model block's keys.
+
+A recipe's `model` section is a dataclass (`recipes/options/<recipe>.py`, named `Options`),
+validated like every other section — unknown keys with a did-you-mean, types, and the bounds in
+each field's metadata (applied to every item of a list). Recipes that build with a shared block
+inherit its options from here, so `dropout` means the same thing, with the same bounds,
+everywhere. No TensorFlow: `cookbook show` and config errors answer instantly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Keras activation names the blocks accept (`keras.activations.get` knows them all).
+ACTIVATIONS = (
+    "relu",
+    "gelu",
+    "elu",
+    "selu",
+    "silu",
+    "swish",
+    "tanh",
+    "sigmoid",
+    "softplus",
+    "leaky_relu",
+    "relu6",
+    "mish",
+    "linear",
+)
+
+
+def dropout_rate(default: float) -> float:
+    return field(default=default, metadata={"min": 0.0, "below": 1.0})
+
+
+def nonnegative(default: float) -> float:
+    return field(default=default, metadata={"min": 0.0})
+
+
+def widths(*default: int) -> list[int]:
+    """A list of layer sizes (units or filters), each at least 1."""
+    return field(default_factory=lambda: list(default), metadata={"min": 1})
+
+
+def activation(default: str = "relu") -> str:
+    return field(default=default, metadata={"choices": ACTIVATIONS})
+
+
+@dataclass
+class DenseStackOptions:
+    """`common.modeling.dense.dense_stack`: Dense -> [BatchNorm] -> activation -> [Dropout] per
+    entry of `units`, on features standardised with training-split statistics (`normalize`)."""
+
+    units: list[int] = widths(64)
+    activation: str = activation()
+    dropout: float = dropout_rate(0.0)
+    l1: float = nonnegative(0.0)
+    l2: float = nonnegative(0.0)
+    batch_norm: bool = False
+    normalize: bool = True
