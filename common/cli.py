@@ -196,15 +196,20 @@ def cmd_use(args: argparse.Namespace) -> int:
     from common.training import runs
 
     runs.open_run(args.run)
-    if args.command == "predict" and not Path(args.file).is_file():
-        raise UserError(f"file not found: {args.file}")
+    if args.command == "predict":
+        for path in args.inputs:
+            if not Path(path).exists():
+                raise UserError(f"not found: {path}")
     _quiet_tensorflow()
+    if args.command == "predict":
+        from common.serving import predict
+
+        predict.predict(args.run, args.inputs, args.output)
+        return 0
     from common.serving import inference
 
     if args.command == "evaluate":
         inference.evaluate(args.run)
-    elif args.command == "predict":
-        inference.predict(args.run, args.file, args.output)
     else:
         inference.export(args.run)
     return 0
@@ -263,14 +268,22 @@ def parser() -> argparse.ArgumentParser:
     _tune_arguments(add("tune", cmd_tune, tune_help, target="optional"))
     for name, help_text in (
         ("evaluate", "score a run's best.keras on its test split again"),
-        ("predict", "predict each row of a CSV (training columns) or NPZ (x) with best.keras"),
+        ("predict", "predict raw inputs with best.keras: CSV rows, images, text lines"),
         ("export", "export a run's best.keras as a TensorFlow SavedModel for serving"),
     ):
         use_command = add(name, cmd_use, help_text, target="none")
         use_command.add_argument("run", metavar="RUN", help="a finished run folder")
         if name == "predict":
-            use_command.add_argument("file", metavar="FILE", help="rows to predict: .csv or .npz")
-            use_command.add_argument("--output", metavar="CSV", help="where to write predictions")
+            use_command.add_argument(
+                "inputs",
+                nargs="+",
+                metavar="INPUT",
+                help="rows.csv (columns by name), rows.npz (x), images or folders of them, "
+                "or .txt files (one text per line)",
+            )
+            use_command.add_argument(
+                "--output", metavar="CSV", help="write the predictions here (default: stdout)"
+            )
     sample_command = add(
         "sample",
         cmd_sample,

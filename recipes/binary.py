@@ -13,13 +13,13 @@ this file only says what the network between input and head looks like.
 
 import keras
 
-from common.modeling import dense, tasks
+from common.modeling import dense, preprocessing, tasks
 
 TASK = "binary"
 
 
 def build_model(split, options):
-    inputs, x = dense.tabular_input(split.x_train, normalize=options.normalize)
+    inputs, x = preprocessing.model_input(split.x_train, normalize=options.normalize)
     x = dense.dense_stack(x, options)
     outputs = tasks.head(x, TASK, targets=split.y_train)
     return keras.Model(inputs, outputs, name="binary_classifier")

@@ -11,13 +11,13 @@ words, Dense(64) -> Dense(64) as in "Deep Learning with Python", chapter 4.
 
 import keras
 
-from common.modeling import dense, tasks
+from common.modeling import dense, preprocessing, tasks
 
 TASK = "multiclass"
 
 
 def build_model(split, options):
-    inputs, x = dense.tabular_input(split.x_train, normalize=options.normalize)
+    inputs, x = preprocessing.model_input(split.x_train, normalize=options.normalize)
     x = dense.dense_stack(x, options)
     outputs = tasks.head(x, TASK, split.num_classes, targets=split.y_train)
     return keras.Model(inputs, outputs, name="multiclass_classifier")

@@ -14,13 +14,13 @@ Variant: `regression-boston.yaml` — the Boston housing prices of keras.dataset
 
 import keras
 
-from common.modeling import dense, tasks
+from common.modeling import dense, preprocessing, tasks
 
 TASK = "regression"
 
 
 def build_model(split, options):
-    inputs, x = dense.tabular_input(split.x_train)
+    inputs, x = preprocessing.model_input(split.x_train, normalize=options.normalize)
     x = dense.dense_stack(x, options)
     outputs = tasks.head(x, TASK, targets=split.y_train)
     return keras.Model(inputs, outputs, name="regressor")

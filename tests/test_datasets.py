@@ -98,11 +98,16 @@ def test_csv_with_text_labels(tmp_path):
     assert data.x_train.shape[1] == 2 and len(data.x_train) + len(data.x_test) == 40
 
 
-def test_csv_with_a_text_feature_names_the_column(tmp_path):
+def test_csv_text_feature_becomes_a_category_and_a_typo_is_named(tmp_path):
     path = tmp_path / "mixed.csv"
-    path.write_text("a,colour,y\n1,red,0\n2,blue,1\n3,red,0\n4,blue,1\n5,red,0\n")
+    colours = "".join(f"{i}.5,{'red' if i % 3 else 'blue'},{i % 2}\n" for i in range(10))
+    path.write_text("a,colour,y\n" + colours)
     config = load_config("binary", ["data.dataset=csv", f"data.path={path}", "data.target=y"])
-    with pytest.raises(ConfigError, match="'colour'.*not numeric"):
+    data = sources.load(config.data, config.seed, stratify=True)
+    assert data.x_train["colour"].dtype.kind != "f" and data.x_train["a"].dtype == "float32"
+    rows = "".join(f"{i}.5,red,{i % 2}\n" for i in range(40))
+    path.write_text("a,colour,y\n" + rows + "7.O,blue,1\n")  # a letter O, line 42
+    with pytest.raises(ConfigError, match=r"line 42: '7.O' in column 'a' is not a number"):
         sources.load(config.data, config.seed, stratify=True)
 
 

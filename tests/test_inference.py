@@ -12,6 +12,7 @@ from common.config import load_config
 from common.data import sources
 from common.errors import UserError
 from common.serving import inference
+from common.serving.predict import predict as inference_predict
 from tests.conftest import cookbook
 
 
@@ -27,24 +28,28 @@ def test_predict_writes_one_row_per_input_from_raw_features(binary_run, tmp_path
     data = sources.load(config.data, config.seed, stratify=True)
     source = tmp_path / "rows.npz"
     np.savez(source, x=data.x_test)
-    written = inference.predict(str(run_dir), str(source))
+    written = tmp_path / "out" / "predictions.csv"
+    inference_predict(str(run_dir), [str(source)], str(written))
     with open(written, newline="") as file:
         rows = list(csv.DictReader(file))
     assert len(rows) == len(data.x_test)
-    labels = np.array([int(row["label"]) for row in rows])
+    assert set(rows[0]) == {"input", "label", "probability", "malignant", "benign"}
+    labels = np.array([row["label"] == "benign" for row in rows])  # class 1 of breast_cancer
     assert float(np.mean(labels == data.y_test)) == pytest.approx(
         metrics["test"]["accuracy"], abs=1e-6
     )
 
 
-def test_predict_reads_a_csv_by_the_training_columns(tmp_path, binary_run):
+def test_predict_refuses_rows_of_the_wrong_width_and_its_own_input(tmp_path, binary_run):
     run_dir, _ = binary_run
     table = tmp_path / "rows.csv"
     table.write_text("a,b\n1,2\n")
     with pytest.raises(UserError, match="rows have shape"):
-        inference.predict(str(run_dir), str(table))
-    with pytest.raises(UserError, match="file not found"):
-        inference.predict(str(run_dir), str(tmp_path / "missing.csv"))
+        inference_predict(str(run_dir), [str(table)])
+    with pytest.raises(UserError, match="not found"):
+        inference_predict(str(run_dir), [str(tmp_path / "missing.csv")])
+    with pytest.raises(UserError, match="is one of the inputs"):
+        inference_predict(str(run_dir), [str(table)], str(table))
 
 
 def test_export_is_a_saved_model_that_serves_the_same_predictions(binary_run):

@@ -72,9 +72,15 @@ class DataConfig:
     repeats: int = field(default=1, metadata={"min": 1})  # iterated K-fold
     batch_size: int = field(default=32, metadata={"min": 1})  # the global batch
     shuffle: bool = True
-    cache: bool = True
-    num_words: int = field(default=10000, metadata={"min": 3})  # IMDB / Reuters vocabulary
+    # None: in-memory sources are cached, streaming ones (image/text folders) never whole.
+    cache: bool | None = None
+    num_words: int = field(default=10000, metadata={"min": 3})  # vocabulary of text sources
     image_layout: str = field(default="flat", metadata=_choices("flat", "image"))
+    # Image folders: [height, width] every image is resized to (None: the first image's size).
+    image_size: list[int] | None = field(default=None, metadata={"min": 1})
+    color_mode: str = field(default="rgb", metadata=_choices("grayscale", "rgb", "rgba"))
+    # CSV: a column's kind instead of the inferred one: numeric, categorical or ignore.
+    columns: dict[str, str] | None = None
 
 
 @dataclass

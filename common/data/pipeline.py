@@ -1,36 +1,91 @@
 """tf.data input pipelines: shuffle, batch by the global batch size, cache, prefetch.
 
+Three kinds of examples come in (see `common.data.sources`):
+
+    arrays      sliced in memory; cached (they are in memory anyway)
+    DataFrame   a table: one tensor per column, matched to the model's inputs by name
+    FileSet     paths: shuffled as paths (cheap), then read and decoded in parallel, batch by
+                batch, so memory does not grow with the folder; cached only if asked
+
 Under a distribution strategy, Keras splits each global batch across replicas; the auto-shard
-policy is set explicitly to DATA because in-memory arrays have no files to shard by.
+policy is set explicitly to DATA, because in-memory examples have no files to shard by and a
+folder's files are not split evenly enough to shard by file.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import tensorflow as tf
+
+from common.data.files import FileSet
+
+SHUFFLE_BUFFER = 10_000  # in-memory examples; a FileSet shuffles all of its paths
 
 
 def _as_float(x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     return tf.cast(x, tf.float32), y
 
 
+def table_columns(table) -> dict[str, np.ndarray]:
+    """A DataFrame as {column: (rows, 1) array}: float32 numbers, or text."""
+    return {
+        name: (
+            table[name].to_numpy(dtype="float32")
+            if table[name].dtype.kind == "f"
+            else table[name].astype(str).to_numpy(dtype=object)
+        )[:, None]
+        for name in table.columns
+    }
+
+
+def examples(x: Any) -> tf.data.Dataset | Any:
+    """What `from_tensor_slices` takes for `x` (a FileSet is handled by `make_dataset`)."""
+    return table_columns(x) if hasattr(x, "iloc") else x
+
+
 def make_dataset(
-    x: np.ndarray,
+    x: Any,
     y: np.ndarray | None,
     batch_size: int,
     *,
     shuffle: bool = False,
     seed: int = 0,
-    cache: bool = True,
+    cache: bool | None = None,
 ) -> tf.data.Dataset:
-    """A batched dataset over arrays; uint8 inputs (multi-hot text) are cast per batch."""
-    dataset = tf.data.Dataset.from_tensor_slices((x, y) if y is not None else (x,))
-    if cache:
+    """A batched dataset over arrays, a table or files; uint8 inputs are cast per batch.
+    `cache`: None (the default) caches in-memory examples and never files; True or False
+    decides for both."""
+    streaming = isinstance(x, FileSet)
+    source = x.paths if streaming else examples(x)
+    dataset = tf.data.Dataset.from_tensor_slices((source, y) if y is not None else (source,))
+    if streaming and not cache:
+        # Shuffle paths, then read and decode: memory holds paths and a few batches.
+        if shuffle:
+            dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+        return _finish(dataset.map(_loader(x, y is not None), tf.data.AUTOTUNE), batch_size)
+    if streaming:  # cache: true, asked for: decoded examples kept after the first epoch
+        dataset = dataset.map(_loader(x, y is not None), tf.data.AUTOTUNE)
+    if cache is not False:
         dataset = dataset.cache()
     if shuffle:
-        dataset = dataset.shuffle(min(len(x), 10_000), seed=seed, reshuffle_each_iteration=True)
+        buffer = len(x) if streaming else min(len(x), SHUFFLE_BUFFER)
+        dataset = dataset.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
+    if y is not None and isinstance(x, np.ndarray) and x.dtype != np.float32:
+        return _finish(dataset, batch_size, cast=True)
+    return _finish(dataset, batch_size)
+
+
+def _loader(files: FileSet, labelled: bool):
+    if labelled:
+        return lambda path, label: (files.load(path), label)
+    return lambda path: (files.load(path),)
+
+
+def _finish(dataset: tf.data.Dataset, batch_size: int, cast: bool = False) -> tf.data.Dataset:
     dataset = dataset.batch(batch_size)
-    if y is not None and x.dtype != np.float32:
+    if cast:  # uint8 multi-hot text: cast per batch, not per example
         dataset = dataset.map(_as_float, num_parallel_calls=tf.data.AUTOTUNE)
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA

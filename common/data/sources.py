@@ -1,4 +1,4 @@
-"""Named data sources, loaded into NumPy train/test arrays.
+"""Named data sources: train and test examples, as arrays, a table or files that stream.
 
 Every default config trains on data that ships with a dependency (scikit-learn's bundled sets)
 so that it runs offline. The Keras datasets are read by the same parsers whether the file was
@@ -6,21 +6,27 @@ downloaded by `keras.utils.get_file` (with Keras' own checksum) or given as a lo
 `data.path`; ragged arrays go through Keras' restricted unpickler, which rebuilds NumPy arrays
 and nothing else.
 
+Examples are NumPy arrays for the bundled and Keras sets, a pandas DataFrame for CSV tables
+(`common.data.tables`), and a `FileSet` of paths for image and text folders
+(`common.data.files`), which streams from disk. All three have a length and can be indexed by
+an array of positions (`take`), which is all the splits need.
+
 This module imports neither TensorFlow nor scikit-learn at import time: `check_source` runs
 during config validation, which must answer instantly.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from common.config.schema import DataConfig
-from common.errors import ConfigError, unknown_name
+from common.data import files, tables
+from common.errors import ConfigError, UserError, unknown_name
 
 KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 KERAS_SEED = 113  # the shuffle seed keras.datasets uses, so splits match theirs
@@ -28,17 +34,52 @@ KERAS_SEED = 113  # the shuffle seed keras.datasets uses, so splits match theirs
 
 @dataclass
 class Dataset:
-    """Train and test arrays; validation is carved out of train by `common.data.splits`."""
+    """Train and test examples; validation is carved out of train by `common.data.splits`,
+    unless the source gives it (`x_val`, `y_val`: an image folder's validation/ sub-folder).
+    `x_*` are arrays, a DataFrame (a table) or a FileSet (files that stream)."""
 
-    x_train: np.ndarray
+    x_train: Any
     y_train: np.ndarray
-    x_test: np.ndarray
+    x_test: Any
     y_test: np.ndarray
     class_names: list[str] | None = None
+    x_val: Any = None
+    y_val: np.ndarray | None = None
 
     @property
     def num_classes(self) -> int | None:
         return len(self.class_names) if self.class_names else None
+
+    @property
+    def streaming(self) -> bool:
+        return isinstance(self.x_train, files.FileSet)
+
+
+def take(x: Any, index: np.ndarray) -> Any:
+    """Rows `index` of arrays, a DataFrame or a FileSet."""
+    if hasattr(x, "iloc"):
+        return x.iloc[index].reset_index(drop=True)
+    return x[index]
+
+
+def holdout_split(x: Any, y: np.ndarray, fraction: float, seed: int, stratify: bool):
+    """(x_kept, x_held, y_kept, y_held): a seeded, optionally stratified cut of `fraction`."""
+    from sklearn.model_selection import train_test_split
+
+    try:
+        kept, held = train_test_split(
+            np.arange(len(y)),
+            test_size=fraction,
+            random_state=seed,
+            stratify=y if stratify else None,
+        )
+    except ValueError as error:  # too few examples (per class) for the fraction asked
+        raise UserError(
+            f"{len(y)} examples are too few to hold out {fraction:.0%} of them"
+            f"{' with every class on both sides' if stratify else ''} ({error}). "
+            "Bring more data, or change data.test_split / data.validation_split."
+        ) from None
+    return take(x, kept), take(x, held), y[kept], y[held]
 
 
 # --------------------------------------------------------------------------------------------
@@ -48,7 +89,6 @@ class Dataset:
 
 def _load_sklearn(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
     from sklearn import datasets as sklearn_datasets
-    from sklearn.model_selection import train_test_split
 
     bunch = getattr(sklearn_datasets, f"load_{name}")()
     x = bunch.data.astype("float32")
@@ -59,9 +99,7 @@ def _load_sklearn(name: str, data: DataConfig, seed: int, stratify: bool) -> Dat
             x = x.reshape(-1, 8, 8, 1)
     class_names = [str(c) for c in bunch.target_names] if "target_names" in bunch else None
     y = y.astype("int32" if class_names else "float32")
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=data.test_split, random_state=seed, stratify=y if stratify else None
-    )
+    x_train, x_test, y_train, y_test = holdout_split(x, y, data.test_split, seed, stratify)
     return Dataset(x_train, y_train, x_test, y_test, class_names)
 
 
@@ -248,43 +286,60 @@ def _load_fashion_mnist(name: str, data: DataConfig, seed: int, stratify: bool) 
 # --------------------------------------------------------------------------------------------
 
 
-def csv_header(path: str) -> list[str]:
-    with open(path, newline="", encoding="utf-8") as file:
-        return next(csv.reader(file), [])
-
-
 def _load_csv(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
-    from sklearn.model_selection import train_test_split
-
-    with open(data.path, newline="", encoding="utf-8") as file:
-        rows = list(csv.DictReader(file))
-    if not rows:
-        raise ConfigError("data.path", f"{data.path} has a header but no rows.")
-    features = data.features or [c for c in rows[0] if c != data.target]
-    columns = []
-    for column in features:
-        try:
-            columns.append([float(row[column]) for row in rows])
-        except ValueError:
-            raise ConfigError(
-                "data.features",
-                f"column {column!r} of {data.path} is not numeric; list numeric columns only.",
-            ) from None
-    x = np.asarray(columns, dtype="float32").T
-    targets = [row[data.target] for row in rows]
-    class_names = None
-    try:
-        y = np.asarray(targets, dtype="float32")
-        if stratify:
-            class_names = [str(int(c)) for c in np.unique(y)]
-            y = y.astype("int32")
-    except ValueError:  # text labels: classes in sorted order
-        class_names = sorted(set(targets))
-        y = np.asarray([class_names.index(t) for t in targets], dtype="int32")
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=data.test_split, random_state=seed, stratify=y if stratify else None
+    x, y, class_names, _ = tables.load_table(
+        Path(data.path), data.target, data.columns, stratify, data.features
     )
+    if len(y) < 5:
+        raise ConfigError("data.path", f"{data.path} has {len(y)} rows; too few to split.")
+    x_train, x_test, y_train, y_test = holdout_split(x, y, data.test_split, seed, stratify)
     return Dataset(x_train, y_train, x_test, y_test, class_names)
+
+
+def _load_folder(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
+    """An image or text folder: class sub-folders, or train/ [validation/] [test/] of them."""
+    kind = "image" if name == "image_folder" else "text"
+    root = Path(data.path).expanduser()
+    given = files.split_folders(root)
+    if "train" not in given:
+        folder = files.index_folder(root, kind, data.image_size, data.color_mode, data.num_words)
+        x_train, x_test, y_train, y_test = holdout_split(
+            folder.files, folder.labels, data.test_split, seed, stratify=True
+        )
+        return Dataset(x_train, y_train, x_test, y_test, folder.class_names)
+    train = files.index_folder(
+        given["train"], kind, data.image_size, data.color_mode, data.num_words
+    )
+    size = train.files.image_size
+    parts = {
+        split: files.index_folder(path, kind, size, data.color_mode, data.num_words)
+        for split, path in given.items()
+        if split != "train"
+    }
+    for split, part in parts.items():
+        if part.class_names != train.class_names:
+            raise ConfigError(
+                "data.path",
+                f"{given[split]} has classes {part.class_names}, train/ has "
+                f"{train.class_names}; the splits must have the same class folders.",
+            )
+    x_train, y_train = train.files, train.labels
+    if "test" in parts:
+        x_test, y_test = parts["test"].files, parts["test"].labels
+    else:
+        x_train, x_test, y_train, y_test = holdout_split(
+            x_train, y_train, data.test_split, seed, stratify=True
+        )
+    validation = parts.get("validation")
+    return Dataset(
+        x_train,
+        y_train,
+        x_test,
+        y_test,
+        train.class_names,
+        x_val=validation.files if validation else None,
+        y_val=validation.labels if validation else None,
+    )
 
 
 def _load_npz_file(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
@@ -324,35 +379,48 @@ DATASETS: dict[str, Loader] = {
     "fashion_mnist": _load_fashion_mnist,
     "csv": _load_csv,
     "npz": _load_npz_file,
+    "image_folder": _load_folder,
+    "text_folder": _load_folder,
 }
-NEEDS_PATH = ("csv", "npz")
+NEEDS_PATH = ("csv", "npz", "image_folder", "text_folder")
+STREAMING = ("image_folder", "text_folder")  # FileSets: decoded batch by batch, never whole
 FOLDERS = {"fashion_mnist": FASHION_MNIST_FILES}  # `data.path` is a folder holding these files
 
 
 def check_source(data: DataConfig) -> None:
-    """Config-time checks that need no data loaded: names, files, CSV columns."""
+    """Config-time checks that need no data loaded: names, files and folders."""
     if data.dataset not in DATASETS:
         raise ConfigError("data.dataset", unknown_name("dataset", data.dataset, DATASETS))
     if data.dataset in NEEDS_PATH and not data.path:
-        raise ConfigError("data.path", f"dataset {data.dataset!r} needs a file: set data.path.")
-    if data.path and data.dataset in FOLDERS:
-        if not Path(data.path).is_dir():
-            raise ConfigError("data.path", f"{data.dataset} reads a folder; not found: {data.path}")
-        missing = [f for f in FOLDERS[data.dataset] if not (Path(data.path) / f).is_file()]
+        what = "a folder" if data.dataset in STREAMING else "a file"
+        raise ConfigError("data.path", f"dataset {data.dataset!r} needs {what}: set data.path.")
+    path = Path(data.path).expanduser() if data.path else None
+    if path and (data.dataset in FOLDERS or data.dataset in STREAMING):
+        if not path.is_dir():
+            raise ConfigError("data.path", f"{data.dataset} reads a folder; not found: {path}")
+        missing = [f for f in FOLDERS.get(data.dataset, ()) if not (path / f).is_file()]
         if missing:
-            raise ConfigError("data.path", f"{data.path} lacks {', '.join(missing)}.")
-    elif data.path and not Path(data.path).is_file():
-        raise ConfigError("data.path", f"file not found: {data.path}")
+            raise ConfigError("data.path", f"{path} lacks {', '.join(missing)}.")
+    elif path and not path.is_file():
+        raise ConfigError("data.path", f"file not found: {path}")
     if data.dataset == "csv":
-        header = csv_header(data.path)
+        header = tables.header(path)
         if data.target is None:
-            raise ConfigError("data.target", f"set the column to predict; columns: {header}.")
+            raise ConfigError(
+                "data.target", f"set the column of {path} to predict; columns: {header}."
+            )
         for key, column in [
             ("data.target", data.target),
-            *[("data.features", f) for f in data.features or []],
+            *[("data.features", name) for name in data.features or []],
         ]:
             if column not in header:
-                raise ConfigError(key, unknown_name(f"column in {data.path}:", column, header))
+                raise ConfigError(key, unknown_name(f"column in {path}:", column, header))
+    if data.dataset in STREAMING and data.split != "holdout":
+        raise ConfigError(
+            "data.split",
+            f"{data.split} needs the examples in memory; {data.dataset} streams from disk. "
+            "Use data.split=holdout.",
+        )
 
 
 def load(data: DataConfig, seed: int, stratify: bool) -> Dataset:

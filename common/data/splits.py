@@ -8,21 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from common.config.schema import DataConfig
-from common.data.sources import Dataset
+from common.data.sources import Dataset, holdout_split, take
 
 
 @dataclass
 class Split:
-    """What one model trains and validates on. `name` is "holdout", "fold-1", ... or "final"."""
+    """What one model trains and validates on. `name` is "holdout", "fold-1", ... or "final".
+    `x_*` are arrays, a DataFrame or a FileSet (see `common.data.sources`)."""
 
     name: str
-    x_train: np.ndarray
+    x_train: Any
     y_train: np.ndarray
-    x_val: np.ndarray | None
+    x_val: Any | None
     y_val: np.ndarray | None
     num_classes: int | None
 
@@ -32,18 +34,23 @@ class Split:
 
 
 def holdout(dataset: Dataset, data: DataConfig, seed: int, stratify: bool) -> Split:
-    from sklearn.model_selection import train_test_split
-
+    """The source's own validation split if it has one, else `data.validation_split` of all
+    data carved (seeded, stratified for classification) from the training part."""
+    if dataset.x_val is not None:
+        return Split(
+            "holdout",
+            dataset.x_train,
+            dataset.y_train,
+            dataset.x_val,
+            dataset.y_val,
+            dataset.num_classes,
+        )
     if data.validation_split == 0:
         return full_training(dataset, "holdout")
     # validation_split is a fraction of all data; rescale it to a fraction of the train split.
     fraction = data.validation_split / (1 - data.test_split)
-    x_train, x_val, y_train, y_val = train_test_split(
-        dataset.x_train,
-        dataset.y_train,
-        test_size=fraction,
-        random_state=seed,
-        stratify=dataset.y_train if stratify else None,
+    x_train, x_val, y_train, y_val = holdout_split(
+        dataset.x_train, dataset.y_train, fraction, seed, stratify
     )
     return Split("holdout", x_train, y_train, x_val, y_val, dataset.num_classes)
 
@@ -71,12 +78,12 @@ def kfold(dataset: Dataset, data: DataConfig, seed: int, stratify: bool) -> Iter
             else KFold(n_splits=data.folds, shuffle=True, random_state=seed)
         )
     x, y = dataset.x_train, dataset.y_train
-    for index, (train_index, val_index) in enumerate(splitter.split(x, y), start=1):
+    for index, (train_index, val_index) in enumerate(splitter.split(np.zeros(len(y)), y), start=1):
         yield Split(
             f"fold-{index}",
-            x[train_index],
+            take(x, train_index),
             y[train_index],
-            x[val_index],
+            take(x, val_index),
             y[val_index],
             dataset.num_classes,
         )

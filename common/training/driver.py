@@ -33,7 +33,7 @@ import numpy as np
 import tensorflow as tf
 
 from common.config.schema import Config, higher_is_better
-from common.data import splits
+from common.data import sources, splits
 from common.data.splits import Split
 from common.distribute import strategies
 from common.errors import UserError
@@ -251,9 +251,12 @@ def open_workspace(config: Config, strategy, run_dir: Path | None) -> Workspace:
 
 
 def train(config: Config, run_dir: Path | None = None) -> tuple[Path, dict[str, Any]]:
-    """Train `config` in a new run folder, or in `run_dir` (resuming it if unfinished)."""
+    """Train `config` in a new run folder, or in `run_dir` (resuming it if unfinished).
+    The data is loaded and checked first: bad data leaves no run folder behind."""
     strategy = set_up(config)
     recipe = load_recipe(config.recipe)
+    dataset = recipe.dataset(config)
+    check_dataset(dataset, recipe.task)
     workspace = open_workspace(config, strategy, run_dir)
     run_dir = workspace.run_dir
     if (run_dir / "metrics.json").is_file():
@@ -262,7 +265,7 @@ def train(config: Config, run_dir: Path | None = None) -> tuple[Path, dict[str, 
     in_cluster = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
     print(f"Run folder: {run_dir}" + (f" ({workspace.role})" if in_cluster else ""))
     try:
-        metrics = train_in(recipe, config, strategy, workspace)
+        metrics = train_in(recipe, config, strategy, workspace, dataset)
     finally:
         if not workspace.is_chief:
             shutil.rmtree(workspace.out, ignore_errors=True)
@@ -270,12 +273,14 @@ def train(config: Config, run_dir: Path | None = None) -> tuple[Path, dict[str, 
     return run_dir, metrics
 
 
-def train_in(recipe, config: Config, strategy, workspace: Workspace) -> dict[str, Any]:
+def train_in(
+    recipe, config: Config, strategy, workspace: Workspace, dataset: sources.Dataset
+) -> dict[str, Any]:
     out = workspace.out
     if workspace.is_chief:
         runs.write_json(out / "environment.json", environment(config, strategy))
-
-    dataset = recipe.dataset(config)
+        if dataset.class_names:  # one name per line, in label order (TF Serving's labels.txt)
+            runs.write_text(out / "labels.txt", "\n".join(dataset.class_names) + "\n")
     metrics: dict[str, Any] = {"config": config.name, "recipe": config.recipe, "task": recipe.task}
 
     if config.data.split == "holdout":
@@ -311,6 +316,32 @@ def train_in(recipe, config: Config, strategy, workspace: Workspace) -> dict[str
     with contextlib.suppress(OSError):  # the last worker to finish removes the empty folder
         (workspace.run_dir / "backup").rmdir()
     return metrics
+
+
+def check_dataset(dataset: sources.Dataset, task: str) -> None:
+    """Labels that fit the task, and features that are numbers, before anything trains."""
+    if task in ("binary", "multiclass"):
+        classes = np.unique(dataset.y_train)
+        names = dataset.class_names or [str(c) for c in classes]
+        if task == "binary" and len(names) != 2:
+            raise UserError(
+                f"binary classification needs exactly two classes; the target has "
+                f"{len(names)}: {', '.join(names[:10])}. Use the multiclass recipe for more."
+            )
+        if task == "binary" and not set(classes.tolist()) <= {0, 1}:
+            raise UserError(
+                f"binary labels must be 0 and 1; found {sorted(classes.tolist())}. Relabel "
+                "them, or use a CSV target (classes are then numbered in sorted order)."
+            )
+        if len(classes) < 2:
+            raise UserError(f"the training split has one class only ({names[0]}).")
+    for name, x in (("training", dataset.x_train), ("test", dataset.x_test)):
+        if isinstance(x, np.ndarray) and x.dtype.kind == "f" and not np.isfinite(x).all():
+            count = int(np.size(x) - np.isfinite(x).sum())
+            raise UserError(
+                f"the {name} features hold {count} NaN or infinite values; clean the data "
+                "(CSV tables may have gaps: they are imputed)."
+            )
 
 
 def print_summary(run_dir: Path, metrics: dict[str, Any]) -> None:

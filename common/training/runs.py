@@ -72,10 +72,23 @@ def open_run(run_dir: str | Path) -> tuple[Path, Config]:
     return run_dir, config_module.from_dict(raw, name=raw.get("name", ""))
 
 
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+def write_text(path: Path, text: str) -> None:
+    """Atomically: a temporary file, then a rename, so a kill never leaves half a file."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def read_labels(run_dir: Path) -> list[str] | None:
+    """The class names a run was trained with, in label order (None: not a classifier)."""
+    path = run_dir / "labels.txt"
+    if not path.is_file():
+        return None
+    return path.read_text(encoding="utf-8").splitlines()
 
 
 def read_history(path: Path) -> list[dict[str, str]]:

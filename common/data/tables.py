@@ -1,0 +1,238 @@
+"""CSV tables as users bring them: gaps, text categories, a text target.
+
+    data:
+      dataset: csv
+      path: patients.csv
+      target: diagnosis                 # text or numbers
+      columns: {clinic: categorical}    # optional: numeric | categorical | ignore
+
+pandas reads the file; each column is then typed from its training values, as keras.io's
+"Structured data classification with FeatureSpace" types them by hand:
+
+    numeric       every non-empty cell is a number (and not a small set of integers)
+    categorical   text, or integers with at most `INTEGER_CATEGORIES` distinct values
+    ignore        dropped (ids, free text); only by `data.columns`
+
+The table stays a pandas DataFrame — numeric columns float32 with NaN for gaps, categorical
+columns text with "" for gaps — and the model does the rest (`common.modeling.inputs`):
+imputation with was-missing flags, normalisation, vocabularies, all from the training split,
+all inside the saved model. So `cookbook predict RUN rows.csv` takes raw rows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from common.errors import ConfigError, UserError, did_you_mean
+
+KINDS = ("numeric", "categorical", "ignore")
+INTEGER_CATEGORIES = 10  # integer columns with at most this many values are categories
+STRAY_TEXT = 0.05  # a column whose cells are at least 95% numbers has a typo, not categories
+
+
+def header(path: Path) -> list[str]:
+    """The column names on the first line (no pandas: config checks answer instantly)."""
+    import csv
+
+    try:
+        with open(path, newline="", encoding="utf-8") as file:
+            return [name.strip() for name in next(csv.reader(file), [])]
+    except UnicodeDecodeError:
+        raise UserError(f"{path} is not UTF-8 text; save it as UTF-8 CSV.") from None
+
+
+def read_csv(path: Path):
+    """Every cell as text ("" for a gap), header from the first line; one line per problem."""
+    import pandas as pd
+
+    try:
+        table = pd.read_csv(
+            path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8"
+        )
+    except UnicodeDecodeError:
+        raise UserError(f"{path} is not UTF-8 text; save it as UTF-8 CSV.") from None
+    except pd.errors.EmptyDataError:
+        raise UserError(f"{path} is empty; expected a header line and rows.") from None
+    except pd.errors.ParserError as error:
+        first = str(error).strip().splitlines()[0]
+        raise UserError(f"{path} is not a well-formed CSV: {first}") from None
+    return table.apply(lambda column: column.str.strip())
+
+
+def _column_key(name: str) -> str:
+    return f"data.columns.{name}"
+
+
+def numbers(column, name: str, path: Path, key: str | None = None) -> np.ndarray:
+    """A text column as float32 with NaN for gaps, or the row and value that is not a number."""
+    import pandas as pd
+
+    values = pd.to_numeric(column.where(column != ""), errors="coerce")
+    bad = column[(column != "") & values.isna()]
+    if len(bad):
+        row, value = bad.index[0] + 2, bad.iloc[0]  # header is line 1
+        raise ConfigError(
+            _column_key(name) if key is None else key,
+            f"{path} line {row}: {value!r} in column {name!r} is not a number; fix the cell, "
+            f"or declare the column categorical (data.columns.{name}: categorical).",
+        )
+    values = values.to_numpy(dtype="float64")
+    if np.isinf(values).any():
+        raise ConfigError(
+            _column_key(name) if key is None else key,
+            f"column {name!r} of {path} holds infinite values ({int(np.isinf(values).sum())} "
+            "cells); replace them with numbers or leave the cells empty.",
+        )
+    return values.astype("float32")
+
+
+def infer_kind(column) -> str:
+    """numeric | categorical, from the non-empty cells."""
+    import pandas as pd
+
+    filled = column[column != ""]
+    values = pd.to_numeric(filled, errors="coerce")
+    text = values.isna().mean() if len(filled) else 1.0
+    if text > STRAY_TEXT:
+        return "categorical"
+    if text > 0:
+        return "numeric"  # a few stray non-numbers: `numbers` names the first one
+    whole = values.dropna()
+    if (whole == whole.round()).all() and whole.nunique() <= INTEGER_CATEGORIES:
+        return "categorical"
+    return "numeric"
+
+
+def column_kinds(table, target: str, declared: dict[str, str] | None, path: Path) -> dict:
+    """Every input column's kind: declared in `data.columns`, or inferred."""
+    declared = declared or {}
+    for name, kind in declared.items():
+        if name not in table.columns:
+            raise ConfigError(
+                _column_key(name),
+                f"no column {name!r} in {path}.{did_you_mean(name, table.columns)}",
+            )
+        if kind not in KINDS:
+            raise ConfigError(
+                _column_key(name), f"unknown kind {kind!r}. Valid: {', '.join(KINDS)}."
+            )
+    kinds = {}
+    for name in table.columns:
+        if name == target:
+            continue
+        if (table[name] == "").all():
+            raise ConfigError(
+                _column_key(name),
+                f"column {name!r} of {path} is empty in every row; drop it with "
+                f"data.columns.{name}: ignore.",
+            )
+        kinds[name] = declared.get(name) or infer_kind(table[name])
+    if not any(kind != "ignore" for kind in kinds.values()):
+        raise ConfigError("data.columns", f"{path} has no input columns left besides the target.")
+    return kinds
+
+
+def features(table, kinds: dict[str, str], path: Path):
+    """The input columns, typed: float32 with NaN, or text with "" for a gap."""
+    import pandas as pd
+
+    columns = {}
+    for name, kind in kinds.items():
+        if kind == "numeric":
+            columns[name] = numbers(table[name], name, path)
+        elif kind == "categorical":
+            columns[name] = table[name].astype(object).to_numpy()
+    return pd.DataFrame(columns)
+
+
+def targets(table, target: str, classification: bool, path: Path):
+    """(y, class_names): integer classes in sorted order (numerically, when they are
+    numbers), or float32 values."""
+    column = table[target]
+    empty = column.index[column == ""]
+    if len(empty):
+        lines = ", ".join(str(i + 2) for i in empty[:5])
+        more = f" and {len(empty) - 5} more" if len(empty) > 5 else ""
+        raise ConfigError(
+            "data.target",
+            f"{path}: the target {target!r} is empty on line {lines}{more}; fill or remove "
+            "those rows.",
+        )
+    if not classification:
+        return numbers(column, target, path, key="data.target"), None
+    names = sorted(column.unique())
+    if infer_kind(column) == "categorical" and all(_is_number(n) for n in names):
+        names = sorted(names, key=float)
+    if len(names) < 2:
+        raise ConfigError(
+            "data.target",
+            f"the target {target!r} of {path} has one class only ({names[0]!r}); a "
+            "classifier needs at least two.",
+        )
+    lookup = {name: index for index, name in enumerate(names)}
+    return column.map(lookup).to_numpy(dtype="int32"), [str(n) for n in names]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def load_table(path: Path, target: str, declared, classification: bool, selected=None):
+    """(features DataFrame, y, class_names, kinds) from a CSV file."""
+    table = read_csv(path)
+    if len(table) == 0:
+        raise UserError(f"{path} has a header but no rows.")
+    if target not in table.columns:
+        hint = did_you_mean(target, table.columns)
+        raise ConfigError(
+            "data.target",
+            f"no column {target!r} in {path}.{hint} Columns: {', '.join(table.columns)}.",
+        )
+    if selected:
+        for name in selected:
+            if name not in table.columns:
+                hint = did_you_mean(name, table.columns)
+                raise ConfigError("data.features", f"no column {name!r} in {path}.{hint}")
+        table = table[[*selected, target]]
+    kinds = column_kinds(table, target, declared, path)
+    y, class_names = targets(table, target, classification, path)
+    return features(table, kinds, path), y, class_names, kinds
+
+
+def _some(names: list[str], shown: int = 5) -> str:
+    listed = ", ".join(map(repr, names[:shown]))
+    return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
+def rows_for_model(path: Path, inputs: dict[str, str], target: str | None):
+    """Prediction rows from a CSV, matched to the model's input columns by name, in any
+    order: {column: array} with the kinds the model was trained on. A missing or unknown
+    column is refused by name; the target column, if present, is ignored."""
+    table = read_csv(path)
+    if len(table) == 0:
+        raise UserError(f"{path} has a header but no rows.")
+    given = [name for name in table.columns if name != target]
+    missing = [name for name in inputs if name not in table.columns]
+    unknown = [name for name in given if name not in inputs]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"lacks the training columns {', '.join(map(repr, missing))}")
+        if unknown:
+            parts.append(
+                f"has columns the model was not trained on: {', '.join(map(repr, unknown))}"
+            )
+        raise UserError(f"{path} " + " and ".join(parts) + ".")
+    columns = {}
+    for name, kind in inputs.items():
+        if kind == "numeric":
+            columns[name] = numbers(table[name], name, path, key="")[:, None]
+        else:
+            columns[name] = table[name].astype(object).to_numpy()[:, None]
+    return columns, len(table)

@@ -1,0 +1,258 @@
+"""Real data in, raw data out: a messy CSV, a folder of PNGs and a folder of texts train
+through the same recipes, and a finished run predicts raw rows, images and lines of text.
+Every file is written here (tests/user_files.py) from data that ships offline."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from common.config import load_config
+from common.data import sources
+from common.errors import ConfigError, UserError
+from common.serving.predict import predict
+from common.training.driver import train
+from tests import user_files
+from tests.conftest import cookbook, tiny
+
+
+def predictions(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@pytest.fixture(scope="module")
+def messy_csv(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("messy")
+    return user_files.messy_breast_cancer(folder / "patients.csv")
+
+
+@pytest.fixture(scope="module")
+def messy_run(messy_csv, tmp_path_factory):
+    """`binary` as shipped (default epochs), on the messy copy of breast_cancer."""
+    output = tmp_path_factory.mktemp("messy-runs")
+    config = load_config(
+        "binary",
+        [
+            "data.dataset=csv",
+            f"data.path={messy_csv}",
+            "data.target=diagnosis",
+            "trainer.verbose=0",
+            f"output.dir={output}",
+        ],
+    )
+    return train(config)
+
+
+def test_messy_csv_trains_binary_above_093_and_the_baseline(messy_run):
+    _, metrics = messy_run
+    assert metrics["test"]["accuracy"] >= 0.93
+    assert metrics["test"]["accuracy"] > metrics["baseline"]["accuracy"]
+
+
+def test_columns_are_typed_and_gaps_kept_for_the_model(messy_csv):
+    config = load_config(
+        "binary", ["data.dataset=csv", f"data.path={messy_csv}", "data.target=diagnosis"]
+    )
+    data = sources.load(config.data, config.seed, stratify=True)
+    assert data.class_names == ["benign", "malignant"]
+    assert data.x_train["clinic"].dtype.kind != "f"
+    radius = data.x_train["mean_radius"].to_numpy()
+    assert radius.dtype == np.float32 and 0.05 < np.isnan(radius).mean() < 0.15
+
+
+def test_predict_takes_raw_rows_in_any_column_order_with_gaps(messy_run, messy_csv, tmp_path):
+    run_dir, _ = messy_run
+    table = messy_csv.read_text().splitlines()
+    header = table[0].split(",")
+    order = list(reversed(range(len(header))))
+    rows = [",".join(line.split(",")[i] for i in order) for line in table[:41]]
+    shuffled = tmp_path / "rows.csv"
+    shuffled.write_text("\n".join(rows) + "\n")
+    rows_out = predictions(predict(str(run_dir), [str(shuffled)]))
+    assert len(rows_out) == 40
+    truth = [line.split(",")[-1] for line in table[1:41]]
+    hits = np.mean([row["label"] == want for row, want in zip(rows_out, truth, strict=True)])
+    assert hits >= 0.9
+    assert {"benign", "malignant"} <= set(rows_out[0])
+
+
+def test_predict_names_missing_and_unknown_columns(messy_run, tmp_path):
+    run_dir, _ = messy_run
+    rows = tmp_path / "renamed.csv"
+    rows.write_text("mean_radius,radius\n1,2\n")
+    with pytest.raises(UserError, match=r"lacks the training columns 'mean_texture'.*'radius'"):
+        predict(str(run_dir), [str(rows)])
+
+
+def test_data_errors_leave_no_run_folder_and_latest_alone(messy_csv, tmp_path):
+    table = messy_csv.read_text().splitlines()
+    bad = tmp_path / "bad.csv"
+    bad.write_text(table[0] + "\n" + "\n".join(table[1:50]).replace("malignant", "benign") + "\n")
+    result = cookbook(
+        "train",
+        "binary",
+        "data.dataset=csv",
+        f"data.path={messy_csv}",
+        "data.target=diagnosys",
+        f"output.dir={tmp_path / 'runs'}",
+    )
+    assert result.returncode == 2 and "Did you mean 'diagnosis'" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = cookbook(
+        "train",
+        "binary",
+        "data.dataset=csv",
+        f"data.path={bad}",
+        "data.target=diagnosis",
+        f"output.dir={tmp_path / 'runs'}",
+    )
+    assert result.returncode == 2 and "one class only ('benign')" in result.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("a,b,y\n" + "".join(f"{i}.5,,{i % 2}\n" for i in range(20)), "'b' of .* is empty"),
+        (
+            "a,b,y\n" + "".join(f"{i}.5,1.5,{i % 2}\n" for i in range(40)) + "2.x,1,0\n",
+            "line 42: '2.x' in column 'a' is not a number",
+        ),
+        (
+            "a,b,y\n" + "".join(f"{i}.5,1.5,{i % 2}\n" for i in range(20)) + "1,2,\n",
+            "empty on line 22",
+        ),
+        ("a,b,y\n1,inf,0\n" + "".join(f"{i}.5,1.5,{i % 2}\n" for i in range(20)), "infinite"),
+    ],
+)
+def test_messy_cells_are_named(tmp_path, content, fragment):
+    path = tmp_path / "table.csv"
+    path.write_text(content)
+    config = load_config("binary", ["data.dataset=csv", f"data.path={path}", "data.target=y"])
+    with pytest.raises(ConfigError, match=fragment):
+        sources.load(config.data, config.seed, stratify=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Image folders
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def digit_folder(tmp_path_factory) -> Path:
+    return user_files.digit_images(tmp_path_factory.mktemp("digits") / "digits")
+
+
+@pytest.fixture(scope="module")
+def image_run(digit_folder, tmp_path_factory):
+    output = tmp_path_factory.mktemp("image-runs")
+    config = tiny(
+        "multiclass",
+        output,
+        "data.dataset=image_folder",
+        f"data.path={digit_folder}",
+        "data.color_mode=grayscale",
+        "trainer.epochs=15",
+    )
+    return train(config)
+
+
+def test_image_folder_trains_and_beats_the_baseline(image_run):
+    run_dir, metrics = image_run
+    assert metrics["test"]["accuracy"] >= 0.9 > metrics["baseline"]["accuracy"]
+    assert (run_dir / "labels.txt").read_text().split() == [str(d) for d in range(10)]
+
+
+def test_image_folder_splits_are_seeded_and_never_overlap(digit_folder):
+    config = load_config("multiclass", ["data.dataset=image_folder", f"data.path={digit_folder}"])
+    first = sources.load(config.data, config.seed, stratify=True)
+    again = sources.load(config.data, config.seed, stratify=True)
+    other = sources.load(config.data, config.seed + 1, stratify=True)
+    train_files, test_files = set(first.x_train.paths), set(first.x_test.paths)
+    assert not train_files & test_files
+    assert len(train_files) + len(test_files) == 1797
+    assert list(first.x_test.paths) == list(again.x_test.paths)
+    assert set(other.x_test.paths) != test_files
+    assert first.x_train.shape[1:] == (8, 8, 3)  # first image's size; rgb by default
+
+
+def test_predict_takes_png_files_and_folders(image_run, digit_folder):
+    run_dir, _ = image_run
+    rows = predictions(
+        predict(str(run_dir), [str(digit_folder / "3" / "0003.png"), str(digit_folder / "7")])
+    )
+    assert rows[0]["input"].endswith("0003.png") and rows[0]["label"] == "3"
+    sevens = [row["label"] == "7" for row in rows[1:]]
+    assert len(sevens) == len(list((digit_folder / "7").glob("*.png")))
+    assert np.mean(sevens) >= 0.9
+
+
+def test_split_subfolders_are_used_as_given(tmp_path):
+    for split, per_class in (("train", 30), ("validation", 10), ("test", 10)):
+        user_files.digit_images(tmp_path / split, per_class=per_class)
+    config = load_config("multiclass", ["data.dataset=image_folder", f"data.path={tmp_path}"])
+    data = sources.load(config.data, config.seed, stratify=True)
+    assert (len(data.x_train), len(data.x_val), len(data.x_test)) == (300, 100, 100)
+    assert all("/test/" in p for p in data.x_test.paths)
+
+
+def test_image_folder_mistakes(tmp_path):
+    def load(path, *overrides):
+        config = load_config(
+            "multiclass", ["data.dataset=image_folder", f"data.path={path}", *overrides]
+        )
+        return sources.load(config.data, config.seed, stratify=True)
+
+    (tmp_path / "empty" / "cat").mkdir(parents=True)
+    with pytest.raises(ConfigError, match="no images"):
+        load(tmp_path / "empty")
+    user_files.digit_images(tmp_path / "one", per_class=3)
+    for digit in range(1, 10):
+        for file in (tmp_path / "one" / str(digit)).iterdir():
+            file.unlink()
+        (tmp_path / "one" / str(digit)).rmdir()
+    with pytest.raises(ConfigError, match="at least two; found 0"):
+        load(tmp_path / "one")
+    user_files.digit_images(tmp_path / "broken", per_class=3)
+    (tmp_path / "broken" / "4" / "oops.png").write_text("not a picture")
+    with pytest.raises(ConfigError, match=r"oops\.png cannot be read as an image"):
+        load(tmp_path / "broken")
+    with pytest.raises(ConfigError, match="data.split"):
+        load(tmp_path / "broken", "data.split=kfold")
+
+
+# --------------------------------------------------------------------------------------------
+# Text folders
+# --------------------------------------------------------------------------------------------
+
+
+def test_text_folder_trains_and_predicts_raw_lines(tmp_path):
+    corpus = user_files.reviews_folder(tmp_path / "reviews", per_class=80)
+    run_dir, metrics = train(
+        tiny(
+            "binary",
+            tmp_path / "runs",
+            "data.dataset=text_folder",
+            f"data.path={corpus}",
+            "trainer.epochs=25",
+        )
+    )
+    assert metrics["test"]["accuracy"] >= 0.9 > metrics["baseline"]["accuracy"]
+    lines = tmp_path / "new.txt"
+    lines.write_text(
+        "\n".join(user_files.review(np.random.default_rng(7), positive=p) for p in (1, 0, 1, 0))
+    )
+    rows = predictions(predict(str(run_dir), [str(lines)]))
+    assert [row["label"] for row in rows] == ["pos", "neg", "pos", "neg"]
+
+
+def test_an_empty_text_folder_is_named(tmp_path):
+    (tmp_path / "texts" / "pos").mkdir(parents=True)
+    (tmp_path / "texts" / "neg").mkdir()
+    config = load_config("binary", ["data.dataset=text_folder", f"data.path={tmp_path / 'texts'}"])
+    with pytest.raises(ConfigError, match=r"no \.txt files"):
+        sources.load(config.data, config.seed, stratify=True)
