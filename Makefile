@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 
 TARGET := $(if $(CONFIG),$(CONFIG),$(RECIPE))
 
-.PHONY: help venv train tune show check list tensorboard test test-slow test-full bench lint format clean
+.PHONY: help venv train tune show check list tensorboard test test-slow test-full bench bench-memory lint format clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -62,6 +62,9 @@ test-full: $(STAMP) ## Everything: the fast suite, then the slow and quality che
 
 bench: $(STAMP) ## Measure overhead and speed settings against plain Keras; writes BENCHMARKS.md
 	$(BIN)/python -m tests.benchmarks.bench
+
+bench-memory: $(STAMP) ## Peak memory of one epoch on 2,000 vs 40,000 images; writes BENCHMARKS.md
+	$(BIN)/python -m tests.benchmarks.memory
 
 lint: $(STAMP) ## ruff check and format check
 	$(BIN)/ruff check common recipes tests

@@ -11,6 +11,7 @@ TensorFlow is imported only by the commands that build models.
     cookbook tune --resume runs/binary/latest-tune
     cookbook tune binary --workers 2                (a chief and two workers on 127.0.0.1)
     cookbook sample runs/gan-conditional/latest --n 64 --label 3
+    cookbook gradcam runs/convnet/latest photo.png   (where the classifier looked)
 """
 
 from __future__ import annotations
@@ -22,9 +23,28 @@ import sys
 from common import config as config_module
 from common.errors import EXIT_USAGE, UserError
 
+VERBOSE = "COOKBOOK_VERBOSE"  # set by --verbose, read by the workers a launcher starts
+
 
 def _quiet_tensorflow() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    """Start TensorFlow without its C++ and absl start-up lines ("Could not find cuda drivers",
+    "failed call to cuInit" on a machine without a GPU: noise that reads like a failure). The
+    process's stderr is pointed at /dev/null while TensorFlow loads and finds its devices,
+    then restored; `--verbose` keeps everything."""
+    if os.environ.get(VERBOSE):
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -70,8 +90,17 @@ def cmd_train(args: argparse.Namespace) -> int:
         if args.target or args.overrides:
             raise UserError(f"{folder} trains its own config.yaml; drop the config and overrides.")
         run_dir, config = runs.open_run(folder)
+        if runs.is_sweep(run_dir):
+            raise UserError(
+                f"{folder} is a sweep folder; continue it with `cookbook tune --resume {folder}`."
+            )
     elif args.resume:
         raise UserError(f"{args.resume} is not a run folder (no config.yaml in it).")
+    elif args.run_dir and Path(args.run_dir).exists() and any(Path(args.run_dir).iterdir()):
+        raise UserError(
+            f"--run-dir {args.run_dir} is neither empty nor a run folder (no config.yaml); "
+            "name an empty or new folder, or an existing run to continue."
+        )
     else:
         if not args.target:
             raise UserError("name a recipe or config to train, e.g. `cookbook train binary`.")
@@ -215,6 +244,25 @@ def cmd_use(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gradcam(args: argparse.Namespace) -> int:
+    """Grad-CAM heatmaps of a finished image classifier over any images."""
+    from pathlib import Path
+
+    from common.training import runs
+
+    run_dir, _ = runs.open_run(args.run)
+    for path in args.images:
+        if not Path(path).exists():
+            raise UserError(f"not found: {path}")
+    _quiet_tensorflow()
+    from common.reporting.inspect import gradcam_files
+
+    output = Path(args.output) if args.output else run_dir / "gradcam"
+    for path in gradcam_files(run_dir, args.images, output):
+        print(path)
+    return 0
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -227,7 +275,8 @@ def parser() -> argparse.ArgumentParser:
         prog="cookbook",
         description="Keras 3 / TensorFlow training recipes driven by YAML configs.",
         epilog="Overrides are dotted keys: "
-        "trainer.epochs=3 model.units=[64,64] optimizer.learning_rate=3e-4",
+        "trainer.epochs=3 model.units=[64,64] optimizer.learning_rate=3e-4. "
+        "--verbose (anywhere) keeps TensorFlow's start-up log.",
     )
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -284,6 +333,12 @@ def parser() -> argparse.ArgumentParser:
             use_command.add_argument(
                 "--output", metavar="CSV", help="write the predictions here (default: stdout)"
             )
+    gradcam_command = add(
+        "gradcam", cmd_gradcam, "Grad-CAM heatmaps of an image classifier run", target="none"
+    )
+    gradcam_command.add_argument("run", metavar="RUN", help="a finished image-classifier run")
+    gradcam_command.add_argument("images", nargs="+", metavar="IMAGE", help="images or folders")
+    gradcam_command.add_argument("--output", metavar="DIR", help="default: RUN/gradcam/")
     sample_command = add(
         "sample",
         cmd_sample,
@@ -299,6 +354,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     command_line = parser()
+    if "--verbose" in (argv if argv is not None else sys.argv[1:]):
+        os.environ[VERBOSE] = "1"  # before any TensorFlow import; inherited by workers
+        argv = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--verbose"]
     # Overrides may follow options too (`train binary --workers 2 trainer.epochs=3`).
     args, extra = command_line.parse_known_args(argv)
     stray = [token for token in extra if token.startswith("-") or "=" not in token]

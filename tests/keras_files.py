@@ -94,10 +94,30 @@ def write_fashion_mnist(folder: Path, count: int = 40) -> Path:
     return target
 
 
+def write_cifar10(folder: Path, count: int = 20) -> Path:
+    """CIFAR-10 as Keras extracts it: cifar-10-batches-py/ with five training batches and a
+    test batch, each a pickled dict of bytes keys (`data`: rows of 3x32x32 uint8 pixels)."""
+    import pickle
+
+    rng = np.random.default_rng(5)
+    target = folder / "cifar-10-batches-py"
+    target.mkdir(parents=True, exist_ok=True)
+    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    for index, name in enumerate(names):
+        batch = {
+            b"data": rng.integers(0, 256, size=(count, 3 * 32 * 32), dtype=np.uint8),
+            b"labels": [int(label) for label in (np.arange(count) + index) % 10],
+        }
+        with open(target / name, "wb") as file:
+            pickle.dump(batch, file)
+    return target
+
+
 WRITERS = {
     "imdb": write_imdb,
     "reuters": write_reuters,
     "boston_housing": write_boston_housing,
+    "cifar10": write_cifar10,
     "mnist": write_mnist,
     "fashion_mnist": write_fashion_mnist,
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import re
 import types
 import typing
 from collections.abc import Sequence
@@ -298,6 +299,23 @@ def _check_dataset(config: Config) -> None:
     sources.check_source(config.data)
 
 
+def _check_output_paths(config: Config) -> None:
+    """Runs are written to `<output.dir>/<name>/...` and nowhere else: a name is one plain
+    folder name, and the runs root does not climb with `..`."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", config.name):
+        raise ConfigError(
+            "name",
+            f"{config.name!r} is not a plain folder name (letters, digits, '.', '_', '-'; no "
+            "'/' or '..'): runs go to output.dir/<name>/.",
+        )
+    if ".." in Path(config.output.dir).parts:
+        raise ConfigError(
+            "output.dir",
+            f"{config.output.dir!r} climbs out with '..'; name the runs folder directly "
+            "(an absolute path is fine).",
+        )
+
+
 def _check_splits(config: Config) -> None:
     data = config.data
     if data.split == "holdout" and data.test_split + data.validation_split >= 1:
@@ -309,11 +327,29 @@ def _check_splits(config: Config) -> None:
 
 
 def _check_plateau(config: Config) -> None:
-    if config.trainer.reduce_on_plateau.enabled and config.optimizer.schedule.name != "constant":
+    schedule = config.optimizer.schedule.name
+    if config.trainer.reduce_on_plateau.enabled and schedule not in ("constant", "step"):
         raise ConfigError(
             "trainer.reduce_on_plateau.enabled",
-            "cannot adjust a learning-rate schedule; set optimizer.schedule.name=constant "
-            "or turn reduce_on_plateau off.",
+            "cannot adjust a learning-rate schedule; set optimizer.schedule.name to constant "
+            "or step, or turn reduce_on_plateau off.",
+        )
+
+
+def _check_step_schedule(config: Config) -> None:
+    schedule = config.optimizer.schedule
+    if schedule.name != "step":
+        return
+    if not schedule.boundaries or len(schedule.boundaries) != len(schedule.factors):
+        raise ConfigError(
+            "optimizer.schedule.factors",
+            "a step schedule needs one factor per boundary epoch, e.g. boundaries: [80, 120] "
+            f"and factors: [0.1, 0.01]; got {schedule.boundaries} and {schedule.factors}.",
+        )
+    if sorted(set(schedule.boundaries)) != schedule.boundaries:
+        raise ConfigError(
+            "optimizer.schedule.boundaries",
+            f"epochs must increase, got {schedule.boundaries}.",
         )
 
 
@@ -358,9 +394,11 @@ def _check_tune_space(config: Config) -> None:
 
 
 CHECKS = (
+    _check_output_paths,
     _check_dataset,
     _check_splits,
     _check_plateau,
+    _check_step_schedule,
     _check_class_weight,
     _check_optimizer,
     _check_tune_space,

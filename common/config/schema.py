@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw")
-SCHEDULES = ("constant", "exponential", "inverse_time", "cosine", "one_cycle")
+SCHEDULES = ("constant", "exponential", "inverse_time", "cosine", "one_cycle", "step")
 STRATEGIES = (
     "auto",
     "default",
@@ -71,6 +71,9 @@ class DataConfig:
     folds: int = field(default=4, metadata={"min": 2})
     repeats: int = field(default=1, metadata={"min": 1})  # iterated K-fold
     batch_size: int = field(default=32, metadata={"min": 1})  # the global batch
+    # The seed of the test and validation splits (None: the run's `seed`). Fix it to compare
+    # seeds of training on the same split: `seed=1 data.split_seed=42`.
+    split_seed: int | None = None
     shuffle: bool = True
     # None: in-memory sources are cached, streaming ones (image/text folders) never whole.
     cache: bool | None = None
@@ -81,6 +84,17 @@ class DataConfig:
     color_mode: str = field(default="rgb", metadata=_choices("grayscale", "rgb", "rgba"))
     # CSV: a column's kind instead of the inferred one: numeric, categorical or ignore.
     columns: dict[str, str] | None = None
+    # Sequences (the rnn recipe). A series is cut into windows of `sequence_length` steps, one
+    # step every `sampling_rate` rows; the target is `horizon` steps after a window's last step.
+    # Token sequences (imdb_sequences, text_folder): the tokens kept per example.
+    sequence_length: int | None = field(default=None, metadata={"min": 1})
+    sampling_rate: int = field(default=1, metadata={"min": 1})
+    horizon: int = field(default=1, metadata={"min": 1})
+    # timeseries_csv: the time column (None: the first column), its strftime format (None:
+    # pandas infers it), and sin/cos of the time of day and of the year as extra features.
+    time_column: str | None = None
+    time_format: str | None = None
+    time_features: bool = False
 
 
 @dataclass
@@ -96,6 +110,10 @@ class ScheduleConfig:
     alpha: float = field(default=0.0, metadata={"min": 0.0, "max": 1.0})  # cosine floor
     peak_fraction: float = field(default=0.3, metadata={"min": 0.0, "below": 1.0})  # one_cycle
     div_factor: float = field(default=25.0, metadata={"min": 1.0})  # one_cycle start = peak/div
+    # step: the rate times factors[i] from epoch boundaries[i] on (ResNet's 80/120/160/180).
+    # Applied per epoch by a callback, so reduce_on_plateau can lower it further.
+    boundaries: list[int] = field(default_factory=list, metadata={"min": 1})
+    factors: list[float] = field(default_factory=list, metadata={"min": 0.0})
 
 
 @dataclass
@@ -129,12 +147,24 @@ class ReduceOnPlateauConfig:
 
 
 @dataclass
+class FineTuneConfig:
+    """Transfer learning, phase 2 (for a model with a `backbone`): after `trainer.epochs` with
+    the backbone frozen, unfreeze its top `unfreeze` layers (0: all; BatchNorm stays frozen, in
+    inference mode), recompile at `learning_rate` and train `epochs` more, in the same run."""
+
+    epochs: int = field(default=0, metadata={"min": 0})
+    unfreeze: int = field(default=20, metadata={"min": 0})
+    learning_rate: float = field(default=1e-5, metadata={"min": 0.0})
+
+
+@dataclass
 class TrainerConfig:
     epochs: int = field(default=20, metadata={"min": 1})
     monitor: str = "val_loss"
     loss: str | None = field(default=None, metadata=_choices(*LOSSES))  # None: the task's standard
     early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
     reduce_on_plateau: ReduceOnPlateauConfig = field(default_factory=ReduceOnPlateauConfig)
+    fine_tune: FineTuneConfig = field(default_factory=FineTuneConfig)
     # None, "balanced" (inverse class frequency, from the training split), or {class: weight}.
     class_weight: str | dict[int, float] | None = None
     # auto: mixed_bfloat16 on TPUs (their native type), float32 elsewhere.
@@ -211,3 +241,8 @@ class Config:
     distribute: DistributeConfig = field(default_factory=DistributeConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     tune: TuneConfig = field(default_factory=TuneConfig)
+
+    @property
+    def split_seed(self) -> int:
+        """The seed that draws the test and validation splits."""
+        return self.seed if self.data.split_seed is None else self.data.split_seed

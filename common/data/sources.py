@@ -281,6 +281,58 @@ def _load_fashion_mnist(name: str, data: DataConfig, seed: int, stratify: bool) 
     )
 
 
+CIFAR10_FILES = (*(f"data_batch_{i}" for i in range(1, 6)), "test_batch")
+CIFAR10_CLASSES = [
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+]
+
+
+def _load_cifar10(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
+    """The CIFAR-10 python batches (32x32 RGB), as keras.datasets.cifar10 reads them: from
+    Keras' download (extracted), or from the folder `data.path` holding the six batch files.
+    Each batch is read by Keras' `load_batch`, whose unpickler rebuilds NumPy arrays only."""
+    from keras.src.datasets.cifar import load_batch
+
+    if data.path:
+        folder = Path(data.path)
+    else:
+        import keras
+
+        folder = Path(
+            keras.utils.get_file(
+                "cifar-10-batches-py",
+                origin="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+                untar=True,
+            )
+        )
+    try:
+        batches = [load_batch(str(folder / filename)) for filename in CIFAR10_FILES]
+    except (OSError, ValueError, KeyError, EOFError) as error:
+        message = f"cannot read {folder} as the CIFAR-10 python batches: {error}"
+        raise ConfigError("data.path", message) from None
+    except Exception as error:  # the restricted unpickler refused something
+        raise ConfigError("data.path", f"{folder}: refused to load ({error}).") from None
+
+    def images(parts):
+        x = np.concatenate([x for x, _ in parts]).transpose(0, 2, 3, 1).astype("float32") / 255.0
+        return x if data.image_layout == "image" else x.reshape(len(x), -1)
+
+    def labels(parts):
+        return np.concatenate([np.asarray(y, dtype="int32") for _, y in parts])
+
+    train, test = batches[:5], batches[5:]
+    return Dataset(images(train), labels(train), images(test), labels(test), CIFAR10_CLASSES)
+
+
 # --------------------------------------------------------------------------------------------
 # Local files: CSV and NPZ
 # --------------------------------------------------------------------------------------------
@@ -366,6 +418,14 @@ def _load_npz_file(name: str, data: DataConfig, seed: int, stratify: bool) -> Da
 
 Loader = Callable[[str, DataConfig, int, bool], Dataset]
 
+
+def _load_sequences(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
+    """Time series and token sequences, for the rnn recipe: see `common.data.series`."""
+    from common.data import series
+
+    return series.LOADERS[name](name, data, seed, stratify)
+
+
 DATASETS: dict[str, Loader] = {
     "breast_cancer": _load_sklearn,
     "digits": _load_sklearn,
@@ -377,14 +437,22 @@ DATASETS: dict[str, Loader] = {
     "boston_housing": _load_boston_housing,
     "mnist": _load_mnist,
     "fashion_mnist": _load_fashion_mnist,
+    "cifar10": _load_cifar10,
     "csv": _load_csv,
     "npz": _load_npz_file,
     "image_folder": _load_folder,
     "text_folder": _load_folder,
+    "seattle_weather": _load_sequences,
+    "jena_climate": _load_sequences,
+    "timeseries_csv": _load_sequences,
+    "imdb_sequences": _load_sequences,
 }
-NEEDS_PATH = ("csv", "npz", "image_folder", "text_folder")
+NEEDS_PATH = ("csv", "npz", "image_folder", "text_folder", "timeseries_csv")
+# Time series: cut into windows by the rnn recipe, split in time order (`common.data.series`)
+SERIES = ("seattle_weather", "jena_climate", "timeseries_csv")
 STREAMING = ("image_folder", "text_folder")  # FileSets: decoded batch by batch, never whole
-FOLDERS = {"fashion_mnist": FASHION_MNIST_FILES}  # `data.path` is a folder holding these files
+# `data.path` is a folder holding these files
+FOLDERS = {"fashion_mnist": FASHION_MNIST_FILES, "cifar10": CIFAR10_FILES}
 
 
 def check_source(data: DataConfig) -> None:
@@ -421,6 +489,10 @@ def check_source(data: DataConfig) -> None:
             f"{data.split} needs the examples in memory; {data.dataset} streams from disk. "
             "Use data.split=holdout.",
         )
+    if data.dataset in SERIES or data.dataset == "imdb_sequences":
+        from common.data import series
+
+        series.check_source(data)
 
 
 def load(data: DataConfig, seed: int, stratify: bool) -> Dataset:

@@ -57,7 +57,7 @@ def learning_rate(config: OptimizerConfig, steps_per_epoch: int, epochs: int, re
     schedule = config.schedule
     total_steps = max(1, steps_per_epoch * epochs)
     schedules = keras.optimizers.schedules
-    if schedule.name == "constant":
+    if schedule.name in ("constant", "step"):  # step: a per-epoch callback (`step_schedule`)
         return peak
     if schedule.name in ("exponential", "inverse_time"):
         decay = (
@@ -85,6 +85,22 @@ def learning_rate(config: OptimizerConfig, steps_per_epoch: int, epochs: int, re
     if schedule.name == "one_cycle":
         return OneCycle(peak, total_steps, schedule.peak_fraction, schedule.div_factor)
     raise ValueError(f"unknown schedule {schedule.name!r}")
+
+
+def step_schedule(boundaries: list[int], factors: list[float]):
+    """`LearningRateScheduler`'s function for a step schedule: at each boundary epoch the rate
+    is multiplied by the change of factor, so a rate that reduce-on-plateau lowered stays
+    lowered, and a run resumed from its backup (which restores the rate) continues exactly."""
+
+    def factor(epoch: int) -> float:
+        passed = [f for boundary, f in zip(boundaries, factors, strict=True) if epoch >= boundary]
+        return passed[-1] if passed else 1.0
+
+    def schedule(epoch: int, rate: float) -> float:
+        before = factor(epoch - 1) if epoch > 0 else 1.0
+        return rate * factor(epoch) / before
+
+    return schedule
 
 
 def make_optimizer(config: OptimizerConfig, steps_per_epoch: int, epochs: int, replicas: int = 1):

@@ -58,3 +58,29 @@ class DenseStackOptions:
     l2: float = nonnegative(0.0)
     batch_norm: bool = False
     normalize: bool = True
+
+
+FLIPS = ("horizontal", "vertical", "horizontal_and_vertical")
+
+
+@dataclass
+class AugmentOptions:
+    """Random image transformations, in training only (Keras preprocessing layers). Factors
+    are fractions: `rotation` of a full turn, `zoom` and `translation` of the image size,
+    `contrast` of the pixel range. `placement`: inside the model (it runs where the model runs,
+    on the accelerator) or in the tf.data pipeline (on the host CPU, overlapping training)."""
+
+    flip: str | None = field(default=None, metadata={"choices": FLIPS})
+    rotation: float = field(default=0.0, metadata={"min": 0.0, "max": 1.0})
+    zoom: float = field(default=0.0, metadata={"min": 0.0, "below": 1.0})
+    translation: float = field(default=0.0, metadata={"min": 0.0, "below": 1.0})
+    contrast: float = field(default=0.0, metadata={"min": 0.0, "below": 1.0})
+    placement: str = field(default="model", metadata={"choices": ("model", "pipeline")})
+
+    @property
+    def active(self) -> bool:
+        return bool(self.flip or self.rotation or self.zoom or self.translation or self.contrast)
+
+
+def augment(**defaults) -> AugmentOptions:
+    return field(default_factory=lambda: AugmentOptions(**defaults))

@@ -44,7 +44,7 @@ def input_kinds(model: keras.Model) -> dict[str, str] | None:
     }
 
 
-def _files(paths: list[Path]) -> list[Path]:
+def image_files(paths: list[Path]) -> list[Path]:
     """Image files, folders expanded (sorted, recursively)."""
     found = []
     for path in paths:
@@ -85,14 +85,14 @@ def read_inputs(model: keras.Model, paths: list[Path], target: str | None):
             names += [f"{path.name}:{n}" for n in range(1, len(text) + 1)]
         return np.asarray(lines, dtype=object)[:, None], names
     if len(shape) == 3:  # images: files or folders of them
-        files = _files(paths)
-        image_files = FileSet(np.asarray([str(p) for p in files]), "image", shape[:2], shape[2])
-        _check_readable(files)
-        return make_dataset(image_files, None, BATCH), [str(p) for p in files]
+        files = image_files(paths)
+        images = FileSet(np.asarray([str(p) for p in files]), "image", shape[:2], shape[2])
+        check_readable(files)
+        return make_dataset(images, None, BATCH), [str(p) for p in files]
     return _number_rows(paths, shape, target), None
 
 
-def _check_readable(files: list[Path]) -> None:
+def check_readable(files: list[Path]) -> None:
     from PIL import Image, UnidentifiedImageError
 
     for path in files:

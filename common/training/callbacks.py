@@ -9,6 +9,8 @@ from pathlib import Path
 import keras
 
 from common.config.schema import Config, higher_is_better
+from common.errors import UserError
+from common.modeling.optimizers import step_schedule
 from common.training.runs import read_history
 
 
@@ -45,15 +47,16 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
     an uninterrupted one would. (The best weights are on disk as best.keras, which is what the
     driver evaluates.)"""
 
-    def __init__(self, history_csv: Path | None = None, **kwargs):
+    def __init__(self, history_csv: Path | None = None, first_epoch: int = 0, **kwargs):
         super().__init__(**kwargs)
         self.history_csv = history_csv
+        self.first_epoch = first_epoch  # a fine-tuning phase counts its own epochs only
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
         if self.history_csv is None:
             return
-        rows = read_history(self.history_csv)
+        rows = [r for r in read_history(self.history_csv) if int(r["epoch"]) >= self.first_epoch]
         values = [float(row[self.monitor]) for row in rows if row.get(self.monitor, "NA") != "NA"]
         higher = higher_is_better(self.monitor)
         delta = abs(self.min_delta)
@@ -64,6 +67,25 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
             )
             if improved:
                 self.best, self.best_epoch, self.wait = value, epoch, 0
+
+
+class StopOnNaN(keras.callbacks.Callback):
+    """Keras' TerminateOnNaN, but stopping before the epoch is written anywhere: the first
+    callback of a run raises as soon as a batch's loss is NaN or infinite, so the backup,
+    history and checkpoints keep the last good epoch, and the user hears what to try."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            raise UserError(
+                f"the loss became {float(loss)} in epoch {self.epoch + 1}, batch {batch + 1}; "
+                "training stopped and the run keeps its last good epoch. Try a lower "
+                "optimizer.learning_rate, optimizer.clipnorm=1.0, or check the data for "
+                "extreme values."
+            )
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
 
 
 def tensorboard(config: Config, log_dir: Path) -> list[keras.callbacks.Callback]:
@@ -87,15 +109,20 @@ def standard_callbacks(
     backup_dir: Path,
     has_validation: bool,
     save_models: bool = True,
+    first_epoch: int = 0,
 ) -> list[keras.callbacks.Callback]:
     monitor = monitor_name(config, has_validation)
     history_csv = folder / "history.csv"
     callbacks: list[keras.callbacks.Callback] = [
+        StopOnNaN(),  # first: nothing below sees a NaN epoch
         # delete_checkpoint=False: the driver removes the backup once metrics are written, so a
         # kill between the last epoch and the end of the run still resumes instead of restarting.
         keras.callbacks.BackupAndRestore(
             str(backup_dir), double_checkpoint=True, delete_checkpoint=False
         ),
+        # Early stopping, the schedule and reduce-on-plateau before the logger, so the rate
+        # they set is in each epoch's row of history.csv.
+        *control_callbacks(config, has_validation, history_csv, first_epoch),
         keras.callbacks.CSVLogger(str(history_csv), append=True),
     ]
     callbacks += tensorboard(config, log_dir)
@@ -112,11 +139,11 @@ def standard_callbacks(
         )
     if save_models:
         callbacks.append(SaveAtEnd(folder / "last.keras"))
-    return callbacks + control_callbacks(config, has_validation, history_csv)
+    return callbacks
 
 
 def control_callbacks(
-    config: Config, has_validation: bool, history_csv: Path | None = None
+    config: Config, has_validation: bool, history_csv: Path | None = None, first_epoch: int = 0
 ) -> list[keras.callbacks.Callback]:
     """Early stopping and reduce-on-plateau from `trainer`: what decides how long and how fast a
     model trains. Shared by runs and by every tuning trial, so a trial trains as a run would.
@@ -129,10 +156,18 @@ def control_callbacks(
         callbacks.append(
             ResumableEarlyStopping(
                 history_csv,
+                first_epoch,
                 monitor=monitor,
                 patience=stopping.patience,
                 min_delta=stopping.min_delta,
                 restore_best_weights=stopping.restore_best_weights,
+            )
+        )
+    schedule = config.optimizer.schedule
+    if schedule.name == "step":
+        callbacks.append(
+            keras.callbacks.LearningRateScheduler(
+                step_schedule(schedule.boundaries, schedule.factors)
             )
         )
     plateau = trainer.reduce_on_plateau

@@ -16,6 +16,7 @@ restart so that every worker resumes from the same epoch.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import platform
@@ -32,7 +33,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from common.config.schema import Config, higher_is_better
+from common.config.schema import Config, ScheduleConfig, higher_is_better
 from common.data import sources, splits
 from common.data.splits import Split
 from common.distribute import strategies
@@ -131,14 +132,21 @@ def fit(
     epochs: int,
     save_models: bool = True,
 ) -> tuple[keras.Model, list[dict[str, str]]]:
-    """Train on `split`, resuming from its backup if an earlier attempt was killed."""
+    """Train on `split`, resuming from its backup if an earlier attempt was killed. With
+    `trainer.fine_tune.epochs`, a second phase fine-tunes the model's backbone: each phase has
+    its own backup, so a kill in either resumes in that phase."""
     folder.mkdir(parents=True, exist_ok=True)
-    backup_dir = workspace.backup(split)
-    if not workspace.is_chief and workspace.chief_backup(split).is_dir():
-        # Weights are identical on every worker; the chief's backup is the one to agree on.
-        shutil.copytree(workspace.chief_backup(split), backup_dir, dirs_exist_ok=True)
+    backups = [workspace.backup(split)]
+    fine_tune = config.trainer.fine_tune
+    if fine_tune.epochs:
+        backups.append(workspace.backup(split).with_name(f"{split.name}-fine_tune"))
+    for backup_dir in backups:
+        chief = workspace.chief_backup(split).with_name(backup_dir.name)
+        if not workspace.is_chief and chief.is_dir():
+            # Weights are identical on every worker; the chief's backup is the one to agree on.
+            shutil.copytree(chief, backup_dir, dirs_exist_ok=True)
     history_csv = folder / "history.csv"
-    runs.trim_history(history_csv, runs.backup_epoch(backup_dir))
+    runs.trim_history(history_csv, max(runs.backup_epoch(b) for b in backups))
     model = build(recipe, config, strategy, split, epochs)
     train_data = recipe.make_dataset(split.x_train, split.y_train, config, True)
     validation_data = (
@@ -146,19 +154,50 @@ def fit(
         if split.has_validation
         else None
     )
-    callbacks = callbacks_module.standard_callbacks(
-        config, folder, log_dir, backup_dir, split.has_validation, save_models
-    ) + recipe.callbacks(folder, split, config)
-    model.fit(
-        train_data,
-        validation_data=validation_data,
-        epochs=epochs,
-        callbacks=callbacks,
-        class_weight=class_weights(config, split, recipe.task),
-        shuffle=False,  # tf.data shuffles (make_dataset); Keras warns if asked again
-        verbose=config.trainer.verbose,
-    )
+    phases = [(0, epochs, backups[0])]
+    if fine_tune.epochs:
+        phases.append((epochs, epochs + fine_tune.epochs, backups[1]))
+    for first, last, backup_dir in phases:
+        if first:  # fine-tuning: the top of the backbone trains too, at a low rate
+            unfreeze_backbone(model, fine_tune.unfreeze)
+            with strategy.scope():
+                settings = dataclasses.replace(
+                    config.optimizer,
+                    learning_rate=fine_tune.learning_rate,
+                    schedule=ScheduleConfig(),
+                )
+                recipe.compile_model(model, make_optimizer(settings, 1, 1), config)
+        callbacks = callbacks_module.standard_callbacks(
+            config, folder, log_dir, backup_dir, split.has_validation, save_models, first
+        ) + recipe.callbacks(folder, split, config)
+        model.fit(
+            train_data,
+            validation_data=validation_data,
+            initial_epoch=first,
+            epochs=last,
+            callbacks=callbacks,
+            class_weight=class_weights(config, split, recipe.task),
+            shuffle=False,  # tf.data shuffles (make_dataset); Keras warns if asked again
+            verbose=config.trainer.verbose,
+        )
     return model, runs.read_history(history_csv)
+
+
+def unfreeze_backbone(model: keras.Model, top_layers: int) -> None:
+    """Make the top `top_layers` layers of the layer named `backbone` trainable (0: all),
+    except BatchNormalization, which stays frozen and in inference mode (keras.io "Transfer
+    learning & fine-tuning": updating its statistics on a small dataset destroys them)."""
+    try:
+        backbone = model.get_layer("backbone")
+    except ValueError:
+        raise UserError(
+            "trainer.fine_tune.epochs needs a model with a backbone (set model.backbone)."
+        ) from None
+    backbone.trainable = True
+    layers = backbone.layers if hasattr(backbone, "layers") else [backbone]
+    frozen = len(layers) - top_layers if top_layers else 0
+    for index, layer in enumerate(layers):
+        layer.trainable = index >= frozen and not isinstance(layer, keras.layers.BatchNormalization)
 
 
 def best_epoch(history: list[dict[str, str]], monitor: str) -> int:
@@ -193,7 +232,7 @@ def run_kfold(recipe, config, strategy, dataset, workspace: Workspace) -> dict[s
     """Score the configuration on K folds; returns the per-fold and summary entries."""
     monitor = callbacks_module.monitor_name(config, has_validation=True)
     folds = []
-    for split in splits.kfold(dataset, config.data, config.seed, recipe.stratify):
+    for split in splits.kfold(dataset, config.data, config.split_seed, recipe.stratify):
         # Every worker reads the chief's results, so all of them skip the same finished folds.
         result_path = workspace.run_dir / "folds" / split.name / "result.json"
         if result_path.is_file():
@@ -284,7 +323,7 @@ def train_in(
     metrics: dict[str, Any] = {"config": config.name, "recipe": config.recipe, "task": recipe.task}
 
     if config.data.split == "holdout":
-        split = splits.holdout(dataset, config.data, config.seed, recipe.stratify)
+        split = splits.holdout(dataset, config.data, config.split_seed, recipe.stratify)
         epochs = config.trainer.epochs
     else:
         metrics.update(run_kfold(recipe, config, strategy, dataset, workspace))
@@ -361,7 +400,7 @@ def check(config: Config) -> dict[str, Any]:
     """Validate, build under the strategy and run one training step; writes no run folder."""
     strategy = set_up(config)
     recipe = load_recipe(config.recipe)
-    split = splits.holdout(recipe.dataset(config), config.data, config.seed, recipe.stratify)
+    split = splits.holdout(recipe.dataset(config), config.data, config.split_seed, recipe.stratify)
     model = build(recipe, config, strategy, split, config.trainer.epochs)
     data = recipe.make_dataset(split.x_train, split.y_train, config, True)
     history = model.fit(data.take(1), epochs=1, shuffle=False, verbose=0)

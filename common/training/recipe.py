@@ -71,7 +71,7 @@ STRATIFIED_TASKS = ("binary", "multiclass")  # splits keep their class proportio
 
 
 def default_load_data(config: Config, *, task: str) -> sources.Dataset:
-    return sources.load(config.data, config.seed, stratify=task in STRATIFIED_TASKS)
+    return sources.load(config.data, config.split_seed, stratify=task in STRATIFIED_TASKS)
 
 
 def default_prepare(dataset: sources.Dataset, config: Config) -> sources.Dataset:

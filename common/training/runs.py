@@ -48,9 +48,17 @@ def new_run_dir(config: Config, prefix: str = "") -> Path:
     return run_dir
 
 
+def is_sweep(folder: Path) -> bool:
+    """A KerasTuner sweep folder (`tune-<time>-<id>`), as opposed to a training run."""
+    return folder.name.startswith("tune-") or (folder / "keras_tuner").is_dir()
+
+
 def point_latest(run_dir: Path, name: str = "latest") -> None:
-    """Atomically repoint `<group>/<name>` at `run_dir` (a relative symlink)."""
+    """Atomically repoint `<group>/<name>` at `run_dir` (a relative symlink). Anything called
+    `name` there that is not a symlink is the user's, and is left alone."""
     link = run_dir.parent / name
+    if link.exists() and not link.is_symlink():
+        return
     temporary = run_dir.parent / f".latest-{secrets.token_hex(4)}"
     temporary.symlink_to(run_dir.name)
     os.replace(temporary, link)

@@ -94,10 +94,10 @@ class ConfigHyperModel(keras_tuner.HyperModel):
             for k, v in config_module.to_dict(config)["data"].items()
             if k not in ("batch_size", "shuffle", "cache")
         }
-        key = search_space.yaml_text([config.recipe, config.seed, data])
+        key = search_space.yaml_text([config.recipe, config.split_seed, data])
         if self._split is None or self._split[0] != key:
             dataset = self.recipe.dataset(config)
-            holdout = splits.holdout(dataset, config.data, config.seed, self.recipe.stratify)
+            holdout = splits.holdout(dataset, config.data, config.split_seed, self.recipe.stratify)
             self._split = key, holdout
         return self._split[1]
 

@@ -1,0 +1,105 @@
+"""What the image recipes share: raw pixels in, augmentation, and the augmentation's placement.
+
+    inputs, x = vision.image_input(split, options)     # pixels -> [0, 1] -> random transforms
+
+Augmentation is a `keras.Sequential` of Keras' random preprocessing layers, active in training
+only. `model.augment.placement` puts it inside the model (the Keras default: it runs on the
+same device as the model and is saved with it, inactive at inference) or maps it over training
+batches in the tf.data pipeline (on the host CPU, in parallel with the training step); see
+BENCHMARKS.md for which was faster here. Recipes use `make_dataset` below as their hook.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import layers
+
+from common.config.schema import Config
+from common.data import pipeline
+from common.modeling import preprocessing
+from common.modeling.options import AugmentOptions
+
+
+def augmentation(options: AugmentOptions, name: str = "augmentation") -> keras.Sequential | None:
+    """The configured random transformations (None when there are none)."""
+    if not options.active:
+        return None
+    steps = []
+    if options.flip:
+        steps.append(layers.RandomFlip(options.flip))
+    if options.rotation:
+        steps.append(layers.RandomRotation(options.rotation))
+    if options.zoom:
+        steps.append(layers.RandomZoom(options.zoom))
+    if options.translation:
+        steps.append(layers.RandomTranslation(options.translation, options.translation))
+    if options.contrast:
+        steps.append(layers.RandomContrast(options.contrast))
+    return keras.Sequential(steps, name=name)
+
+
+def image_input(split, options) -> tuple[keras.KerasTensor, keras.KerasTensor]:
+    """The image input (pixels from files rescaled to [0, 1]) followed, when configured and
+    placed in the model, by the augmentation."""
+    if len(split.x_train.shape) != 4:
+        raise keras_error(split.x_train.shape)
+    inputs, x = preprocessing.image_input(split.x_train)
+    transforms = augmentation(options.augment)
+    if transforms is not None and options.augment.placement == "model":
+        x = transforms(x)
+    return inputs, x
+
+
+def keras_error(shape: tuple) -> Exception:
+    from common.errors import ConfigError
+
+    return ConfigError(
+        "data.image_layout",
+        f"the image recipes need images (height, width, channels); the examples are "
+        f"{shape[1:]}. Set data.image_layout=image, or use an image dataset.",
+    )
+
+
+def make_dataset(x, y: np.ndarray | None, config: Config, training: bool):
+    """The default pipeline, plus the augmentation mapped over training batches when
+    `model.augment.placement` is `pipeline`."""
+    dataset = pipeline.make_dataset(
+        x,
+        y,
+        config.data.batch_size,
+        shuffle=training and config.data.shuffle,
+        seed=config.seed,
+        cache=config.data.cache,
+    )
+    options = config.model.augment
+    if not (training and options.placement == "pipeline" and options.active):
+        return dataset
+    import tensorflow as tf
+
+    transforms = augmentation(options, name="pipeline_augmentation")
+    return dataset.map(
+        lambda images, labels: (transforms(images, training=True), labels),
+        num_parallel_calls=tf.data.AUTOTUNE,
+    ).prefetch(tf.data.AUTOTUNE)
+
+
+def report(model, dataset, run_dir, config: Config) -> dict:
+    """The recipes' `report` hook: a look inside the classifier (`common.reporting.inspect`):
+    confusion matrix and per-class scores, the worst mistakes, Grad-CAM, first-layer filters
+    and activations, in `run_dir/inspect/` and TensorBoard's Images tab."""
+    from common.reporting.inspect import inspect_classifier
+
+    log_dir = run_dir / "logs" / "inspect" if config.output.tensorboard.enabled else None
+    names = dataset.class_names or [str(k) for k in range(int(np.max(dataset.y_train)) + 1)]
+    return {
+        "inspect": inspect_classifier(
+            model,
+            dataset.x_test,
+            dataset.y_test,
+            names,
+            run_dir,
+            log_dir=log_dir,
+            batch_size=config.data.batch_size,
+        )
+    }

@@ -1,0 +1,105 @@
+"""The image recipes: convnet, ResNet v1/v2 and DenseNet-BC on offline digits; augmentation
+in the model or in the pipeline; the step schedule; transfer learning from a model this project
+trained, both phases in one resumable run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from common.config import load_config
+from common.errors import ConfigError
+from common.training.driver import load_model, train
+from tests.conftest import tiny
+
+
+@pytest.fixture(scope="module")
+def convnet_run(tmp_path_factory):
+    output = tmp_path_factory.mktemp("convnet")
+    return train(tiny("convnet", output, "trainer.epochs=6"))
+
+
+def test_convnet_learns_digits_well_above_the_baseline(convnet_run):
+    _, metrics = convnet_run
+    assert metrics["test"]["accuracy"] >= 0.9 > metrics["baseline"]["accuracy"]
+
+
+def test_augmentation_is_in_the_model_and_inactive_at_inference(convnet_run):
+    run_dir, _ = convnet_run
+    model = load_model(run_dir / "best.keras")
+    assert "augmentation" in [layer.name for layer in model.layers]
+    images = np.random.default_rng(0).random((4, 8, 8, 1)).astype("float32")
+    assert np.allclose(model.predict(images, verbose=0), model.predict(images, verbose=0))
+    augment = model.get_layer("augmentation")
+    assert not np.allclose(augment(images, training=True), images)
+    assert np.allclose(augment(images, training=False), images)
+
+
+def test_augmentation_can_run_in_the_pipeline(tmp_path):
+    config = tiny("convnet", tmp_path, "model.augment.placement=pipeline", "trainer.epochs=3")
+    run_dir, metrics = train(config)
+    model = load_model(run_dir / "best.keras")
+    assert "augmentation" not in [layer.name for layer in model.layers]
+    assert metrics["test"]["accuracy"] > metrics["baseline"]["accuracy"]
+
+
+@pytest.mark.parametrize(
+    ("recipe", "overrides", "convolutions"),
+    [
+        ("resnet", ["model.version=1", "model.depth=8"], 7 + 2),  # 6n+2 layers + 2 shortcuts
+        ("resnet", ["model.version=2", "model.depth=11"], 10 + 3),  # 9n+2 layers + 3 shortcuts
+        ("densenet", ["model.depth=16", "model.growth_rate=4"], 1 + 3 * 2 * 2 + 2),
+    ],
+)
+def test_architectures_have_the_depth_they_say(recipe, overrides, convolutions, tmp_path):
+    run_dir, metrics = train(tiny(recipe, tmp_path, *overrides, "trainer.epochs=2"))
+    model = load_model(run_dir / "best.keras")
+    conv = [layer for layer in model.layers if layer.__class__.__name__ == "Conv2D"]
+    assert len(conv) == convolutions
+    assert all(layer.kernel_initializer.__class__.__name__ == "HeNormal" for layer in conv)
+    assert np.isfinite(metrics["test"]["loss"])
+
+
+def test_depths_that_do_not_fit_the_architecture_are_config_errors():
+    with pytest.raises(ConfigError, match="depth 9n\\+2"):
+        load_config("resnet", ["model.version=2", "model.depth=21"])
+    with pytest.raises(ConfigError, match="depth 6n\\+4"):
+        load_config("densenet", ["model.depth=41"])
+
+
+def test_step_schedule_multiplies_the_rate_at_each_boundary(tmp_path):
+    config = tiny(
+        "resnet",
+        tmp_path,
+        "trainer.epochs=4",
+        "optimizer.schedule={name: step, boundaries: [1, 3], factors: [0.1, 0.01]}",
+        "trainer.reduce_on_plateau.enabled=false",
+    )
+    run_dir, _ = train(config)
+    history = (run_dir / "history.csv").read_text().splitlines()
+    header = history[0].split(",")
+    rates = [float(row.split(",")[header.index("learning_rate")]) for row in history[1:]]
+    assert rates == pytest.approx([1e-3, 1e-4, 1e-4, 1e-5])
+
+
+def test_transfer_learning_from_an_earlier_run_freezes_then_fine_tunes(convnet_run, tmp_path):
+    backbone_run, _ = convnet_run
+    config = tiny(
+        "convnet",
+        tmp_path,
+        f"model.backbone={backbone_run / 'best.keras'}",
+        "trainer.epochs=2",
+        "trainer.fine_tune={epochs: 2, unfreeze: 3, learning_rate: 1.0e-3}",
+    )
+    run_dir, metrics = train(config)
+    history = (run_dir / "history.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in history[1:]] == ["0", "1", "2", "3"]
+    model = load_model(run_dir / "last.keras")
+    trained = load_model(backbone_run / "best.keras")
+    backbone = model.get_layer("backbone")
+    first, last = backbone.get_layer("conv_1"), backbone.get_layer("conv_2")
+    # Phase 1 froze the whole backbone; phase 2 unfroze its top 3 layers: conv_2, its ReLU,
+    # pool_2.
+    assert np.allclose(first.kernel.numpy(), trained.get_layer("conv_1").kernel.numpy())
+    assert not np.allclose(last.kernel.numpy(), trained.get_layer("conv_2").kernel.numpy())
+    assert metrics["test"]["accuracy"] > metrics["baseline"]["accuracy"]
