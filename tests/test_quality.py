@@ -29,3 +29,23 @@ def test_regression_default_kfold_mae_is_25_percent_below_the_baseline(tmp_path)
     _, metrics = train(load_config("regression", [*AS_SHIPPED, f"output.dir={tmp_path}"]))
     assert metrics["kfold"]["mae"]["mean"] <= 0.75 * metrics["kfold_baseline"]["mae"]["mean"]
     assert metrics["test"]["mae"] < metrics["baseline"]["mae"]
+
+
+def test_convnet_default_matches_svc_on_the_digits_split_over_three_seeds(tmp_path):
+    """scikit-learn's SVC() scores 0.9917 on this split (test_split 0.2, seed 42)."""
+    scores = [
+        train(
+            load_config(
+                "convnet",
+                [*AS_SHIPPED, f"seed={seed}", "data.split_seed=42", f"output.dir={tmp_path}"],
+            )
+        )[1]["test"]["accuracy"]
+        for seed in (0, 1, 2)
+    ]
+    assert sum(scores) / 3 >= 0.9917 - 1e-6, scores
+
+
+@pytest.mark.parametrize("recipe", ["resnet", "densenet"])
+def test_resnet_and_densenet_defaults_reach_0985(recipe, tmp_path):
+    _, metrics = train(load_config(recipe, [*AS_SHIPPED, f"output.dir={tmp_path}"]))
+    assert metrics["test"]["accuracy"] >= 0.985 > metrics["baseline"]["accuracy"]

@@ -245,7 +245,11 @@ def check_sweep(config: Config) -> None:
             f"tune.space: {{optimizer.learning_rate: {{float: [1.0e-4, 1.0e-2], sampling: log}}}}. "
             f"Specs: {EXAMPLE}.",
         )
-    if config.tune.objective.startswith("val_") and config.data.validation_split == 0:
+    from common.config import to_dict
+
+    searched = {entry.key for entry in parse(config.tune.space, to_dict(config))}
+    validated = config.data.validation_split > 0 or "data.validation_split" in searched
+    if config.tune.objective.startswith("val_") and not validated:
         raise ConfigError(
             "tune.objective",
             f"{config.tune.objective} needs validation data: trials are scored on a holdout of "

@@ -5,6 +5,7 @@ plain Keras script measured in the same run, on the same data, model and epochs.
                   evaluation, plots) against a keras.io-style script doing fit + evaluate + save
     2. settings   steps_per_execution and jit_compile on the digits MLP
     3. workers    one process against two MultiWorkerMirroredStrategy workers on 127.0.0.1
+    4. vision     convnet and resnet images/s against plain scripts; augmentation placement
 
 Each measurement is repeated and the median kept. Results go to BENCHMARKS.md.
 """
@@ -205,6 +206,10 @@ def main() -> None:
         )
     )
 
+    from tests.benchmarks import vision
+
+    rows += vision.rows(scratch, args.repeats)
+
     lines = [
         "# Benchmarks",
         "",
@@ -221,7 +226,11 @@ def main() -> None:
         ],
         "",
     ]
-    Path(args.output).write_text("\n".join(lines), encoding="utf-8")
+    path = Path(args.output)
+    kept = ""  # sections other benchmarks own (`make bench-memory`) survive a re-run
+    if path.is_file() and "\n## " in path.read_text(encoding="utf-8"):
+        kept = "\n## " + path.read_text(encoding="utf-8").split("\n## ", 1)[1]
+    path.write_text("\n".join(lines) + READING + kept, encoding="utf-8")
     print("\n".join(lines))
 
 
