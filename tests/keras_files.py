@@ -59,7 +59,7 @@ def _digit_images(rng: np.random.Generator, labels: np.ndarray, size: int = 28) 
     return images
 
 
-def write_mnist(folder: Path, count: int = 40) -> Path:
+def write_mnist(folder: Path, count: int = 120) -> Path:
     rng = np.random.default_rng(3)
     y_train, y_test = np.arange(count) % 10, np.arange(count // 4) % 10
     path = folder / "mnist.npz"
@@ -81,7 +81,7 @@ def _idx(path: Path, array: np.ndarray) -> None:
         file.write(magic + dims + array.astype(np.uint8).tobytes())
 
 
-def write_fashion_mnist(folder: Path, count: int = 40) -> Path:
+def write_fashion_mnist(folder: Path, count: int = 120) -> Path:
     """Fashion-MNIST is four gzipped IDX files in one folder; `data.path` names the folder."""
     rng = np.random.default_rng(4)
     target = folder / "fashion_mnist"
@@ -113,8 +113,52 @@ def write_cifar10(folder: Path, count: int = 20) -> Path:
     return target
 
 
+JENA_COLUMNS = (
+    "p (mbar)",
+    "T (degC)",
+    "Tpot (K)",
+    "Tdew (degC)",
+    "rh (%)",
+    "VPmax (mbar)",
+    "VPact (mbar)",
+    "VPdef (mbar)",
+    "sh (g/kg)",
+    "H2OC (mmol/mol)",
+    "rho (g/m**3)",
+    "wv (m/s)",
+    "max. wv (m/s)",
+    "wd (deg)",
+)
+
+
+def write_jena_climate(folder: Path, rows: int = 2016) -> Path:
+    """jena_climate_2009_2016.csv as the archive holds it: a quoted header ("Date Time" and 14
+    measurements), then one row every 10 minutes from 01.01.2009 00:10:00, times written
+    dd.mm.yyyy HH:MM:SS. Two weeks by default: enough for DLwP's 858-row windows to leave
+    training, validation and test windows. The temperature follows a daily cycle."""
+    rng = np.random.default_rng(6)
+    minutes = 10 * np.arange(1, rows + 1)
+    start = np.datetime64("2009-01-01T00:00")
+    times = start + minutes.astype("timedelta64[m]")
+    day = 2 * np.pi * minutes / (24 * 60)
+    temperature = -2 + 4 * np.sin(day - np.pi / 2) + rng.normal(0, 0.3, rows).cumsum() / 10
+    columns = rng.normal(size=(rows, len(JENA_COLUMNS))) + np.arange(len(JENA_COLUMNS)) * 10
+    columns[:, 0] = 996 + rng.normal(0, 0.5, rows).cumsum() / 5
+    columns[:, 1] = temperature
+    columns[:, 2] = temperature + 273.15 + 0.1 * columns[:, 0] / 1000
+    lines = [",".join(['"Date Time"', *(f'"{name}"' for name in JENA_COLUMNS)])]
+    for time, values in zip(times, columns, strict=True):
+        stamp = time.astype(object).strftime("%d.%m.%Y %H:%M:%S")
+        lines.append(",".join([stamp, *(f"{value:.2f}" for value in values)]))
+    path = folder / "jena_climate_2009_2016.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 WRITERS = {
     "imdb": write_imdb,
+    "imdb_sequences": write_imdb,  # the same imdb.npz, read as padded word sequences
+    "jena_climate": write_jena_climate,
     "reuters": write_reuters,
     "boston_housing": write_boston_housing,
     "cifar10": write_cifar10,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import sys
 from pathlib import Path
 
@@ -148,11 +149,21 @@ def table_of(predictions: np.ndarray, names: list[str], labels: list[str] | None
     return header, [[n, *[f"{v:.6f}" for v in p]] for n, p in zip(names, predictions, strict=True)]
 
 
+def run_task(run_dir: Path, default: str) -> str:
+    """The task a run trained for, as its metrics.json records it (a recipe such as `rnn`
+    forecasts or classifies depending on its data), else the recipe's TASK."""
+    metrics = run_dir / "metrics.json"
+    if metrics.is_file():
+        return json.loads(metrics.read_text(encoding="utf-8")).get("task", default)
+    return default
+
+
 def predict(run: str, inputs: list[str], output: str | None = None) -> str:
     """Predictions of the run's best.keras for raw `inputs`, as CSV text (also written to
     `output` when given)."""
     run_dir, config, recipe, model = finished(run)
-    if recipe.task not in ("binary", "multiclass", "multilabel", "regression"):
+    task = run_task(run_dir, recipe.task)
+    if task not in ("binary", "multiclass", "multilabel", "regression"):
         raise UserError(
             f"{run_dir} is a {config.recipe} run, which does not predict labels or values"
             + (f"; draw samples with `cookbook sample {run}`." if recipe.sample else ".")
@@ -166,7 +177,7 @@ def predict(run: str, inputs: list[str], output: str | None = None) -> str:
         x = tf.data.Dataset.from_tensor_slices(x).batch(BATCH)
     predictions = model.predict(x, verbose=0)
     names = names or [str(i) for i in range(len(predictions))]
-    header, rows = table_of(predictions, names, runs.read_labels(run_dir), recipe.task)
+    header, rows = table_of(predictions, names, runs.read_labels(run_dir), task)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -177,5 +188,5 @@ def predict(run: str, inputs: list[str], output: str | None = None) -> str:
     else:
         destination.parent.mkdir(parents=True, exist_ok=True)
         runs.write_text(destination, text)
-        print(f"{len(rows)} predictions ({recipe.task}) -> {destination}", file=sys.stderr)
+        print(f"{len(rows)} predictions ({task}) -> {destination}", file=sys.stderr)
     return text

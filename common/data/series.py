@@ -1,0 +1,473 @@
+"""Time series and token sequences: the data of the rnn recipe.
+
+    seattle_weather   Seattle's daily weather 2012-2015 (precipitation, temp_max, temp_min,
+                      wind), bundled in the vega_datasets wheel: offline
+    jena_climate      the Jena climate record 2009-2016, one row every 10 minutes, 14 variables
+                      ("Deep Learning with Python", ch. 10; keras.io): downloaded by
+                      `keras.utils.get_file`, or the CSV at `data.path`
+    timeseries_csv    any CSV with a time column and rows in time order (`data.path`,
+                      `data.target`, `data.time_column`, `data.time_format`)
+    imdb_sequences    keras.datasets' imdb.npz as padded word-index sequences (not multi-hot)
+
+A series stays in memory whole, as rows x features, and is never copied into an array of
+windows (Jena's 420,000 rows would make 1.4 GB of them). A `WindowSet` stands in for that array
+wherever the driver takes one: it has a length (the number of windows), a shape (windows,
+sequence_length, features) and targets, and its `dataset()` makes the windows batch by batch
+with `keras.utils.timeseries_dataset_from_array`.
+
+Splits are in time order, by the time of each window's target: the first rows train, the next
+`data.validation_split` of them validate, the last `data.test_split` of them test. A window
+may read rows of the part before its own (the past is known when forecasting), never after it,
+so no target of one part lies in another part's time range. Windows are shuffled within the
+training part only. Normalisation statistics come from the rows the training windows read
+(`WindowSet.rows_read`), inside the model.
+
+    window of sequence_length steps, one every sampling_rate rows     target
+    |x . . x . . x . . x|  . . . . . (horizon steps of sampling_rate rows) . . .  y
+
+This module imports neither TensorFlow nor pandas at import time (config checks use it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from common.config.schema import DataConfig
+from common.data import files, sources, tables
+from common.errors import ConfigError, UserError, unknown_name
+
+JENA_ORIGIN = "https://s3.amazonaws.com/keras-datasets/jena_climate_2009_2016.csv.zip"
+JENA_FILE = "jena_climate_2009_2016.csv"
+SEATTLE_COLUMNS = ("date", "precipitation", "temp_max", "temp_min", "wind")
+DAY = np.timedelta64(1, "D")
+YEAR = np.timedelta64(31_556_952, "s")  # the mean Gregorian year, 365.2425 days
+
+
+@dataclass(frozen=True, eq=False)
+class WindowSet:
+    """The windows of one part of a series, made on the fly; what `len`, `.shape` and the
+    splits see instead of an array of windows.
+
+    `rows` are the rows of the targets (a `range`: a contiguous part, or every k-th row of it
+    after slicing with a step). The window of target row t reads rows t - delay, ...,
+    t - horizon * sampling_rate, one every `sampling_rate`."""
+
+    series: np.ndarray  # (rows, features) float32: the whole series, shared by every part
+    target: np.ndarray  # (rows,) float32: the target column, in its own units
+    times: np.ndarray  # (rows,) datetime64: the time of each row
+    rows: range
+    sequence_length: int
+    sampling_rate: int
+    horizon: int
+    feature_names: tuple[str, ...] = ()
+    rows_per_day: int | None = None  # sub-daily series with a regular step; else None
+
+    @property
+    def delay(self) -> int:
+        """Rows from a window's first row to its target."""
+        return (self.sequence_length - 1 + self.horizon) * self.sampling_rate
+
+    @property
+    def ahead(self) -> int:
+        """Rows from a window's last row to its target."""
+        return self.horizon * self.sampling_rate
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return (len(self), self.sequence_length, self.series.shape[1])
+
+    @property
+    def row_index(self) -> np.ndarray:
+        """`rows` as an integer array (the target row of each window)."""
+        return np.arange(self.rows.start, self.rows.stop, self.rows.step, dtype=np.int64)
+
+    @property
+    def y(self) -> np.ndarray:
+        return self.target[self.row_index]
+
+    @property
+    def target_times(self) -> np.ndarray:
+        return self.times[self.row_index]
+
+    @property
+    def first_input_times(self) -> np.ndarray:
+        return self.times[self.row_index - self.delay]
+
+    @property
+    def rows_read(self) -> np.ndarray:
+        """The rows the windows read, from the first window's first row to the last window's
+        last row: the training statistics come from these."""
+        if not len(self):
+            return self.series[:0]
+        return self.series[self.rows[0] - self.delay : self.rows[-1] - self.ahead + 1]
+
+    def __getitem__(self, index: slice) -> WindowSet:
+        """A slice of the windows (`[:100]`, `[::6]`): still windows made on the fly."""
+        if not isinstance(index, slice) or (index.step or 1) < 1:
+            raise TypeError("a WindowSet takes slices with a positive step only")
+        return replace(self, rows=self.rows[index])
+
+    def __array__(self, *args, **kwargs):
+        raise UserError(
+            "a time series is cut into windows by the rnn recipe; train it with `recipe: rnn` "
+            "(see configs/rnn.yaml)."
+        )
+
+    def dataset(self, batch_size: int, shuffle: bool = False, seed: int = 0, labelled: bool = True):
+        """(window, target) batches by `keras.utils.timeseries_dataset_from_array`, over the
+        rows these windows read: shuffled (when asked) among these windows only."""
+        import keras
+        import tensorflow as tf
+
+        first, last = self.rows[0], self.rows[-1]
+        step = self.rows.step if len(self) > 1 else 1
+        dataset = keras.utils.timeseries_dataset_from_array(
+            self.series[first - self.delay : last - self.ahead + 1],
+            # targets[j] belongs to the window starting at row first - delay + j
+            self.target[first : last + 1] if labelled else None,
+            sequence_length=self.sequence_length,
+            sequence_stride=step,
+            sampling_rate=self.sampling_rate,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+        )
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = (
+            tf.data.experimental.AutoShardPolicy.DATA
+        )
+        return dataset.with_options(options).prefetch(tf.data.AUTOTUNE)
+
+
+# --------------------------------------------------------------------------------------------
+# Persistence: the common-sense forecasts to beat
+# --------------------------------------------------------------------------------------------
+
+
+def persistence(windows: WindowSet) -> dict[str, np.ndarray]:
+    """Forecasts from each window alone, in the target's units: "last value" (the target's
+    value at the window's last step), and for sub-daily series "same time yesterday" (the
+    value one day before the target time, when the window holds it as one of its steps: it
+    keeps the daily cycle that the last value misses)."""
+    rows = windows.row_index
+    forecasts = {"last value": windows.target[rows - windows.ahead]}
+    day = windows.rows_per_day
+    if day and day > 1:
+        days_back = -(-windows.ahead // day)  # the latest same time of day at or before the end
+        back = days_back * day
+        inside = back <= windows.delay and (windows.delay - back) % windows.sampling_rate == 0
+        if inside and back != windows.ahead:
+            name = "same time yesterday" if days_back == 1 else f"same time {days_back} days ago"
+            forecasts[name] = windows.target[rows - back]
+    return forecasts
+
+
+# --------------------------------------------------------------------------------------------
+# Config-time checks (no data loaded)
+# --------------------------------------------------------------------------------------------
+
+
+def check_source(data: DataConfig) -> None:
+    if data.dataset == "imdb_sequences":
+        if data.sequence_length is None:
+            raise ConfigError(
+                "data.sequence_length",
+                "imdb_sequences pads or cuts every review to this many words; set it, e.g. 200.",
+            )
+        return
+    if data.split != "holdout":
+        raise ConfigError(
+            "data.split",
+            f"a time series is split in time order; {data.split} would train on the future "
+            "and validate on the past. Use data.split=holdout (data.validation_split and "
+            "data.test_split are the last parts of the series).",
+        )
+    if data.sequence_length is None or data.sequence_length < 2:
+        raise ConfigError(
+            "data.sequence_length",
+            f"set the window length in steps (at least 2), got {data.sequence_length}.",
+        )
+    if data.test_split == 0:
+        raise ConfigError(
+            "data.test_split", "a forecast is scored on the end of the series; set it above 0."
+        )
+    if data.dataset == "timeseries_csv" or (data.dataset == "jena_climate" and data.path):
+        path = Path(data.path).expanduser()
+        header = tables.header(path)
+        if data.target is None:
+            raise ConfigError("data.target", f"set the column of {path} to forecast: {header}.")
+        _check_columns(data, header, str(path))
+
+
+def _check_columns(data: DataConfig, header: list[str], where: str) -> None:
+    named = [("data.target", data.target), *[("data.features", f) for f in data.features or []]]
+    if data.time_column is not None:
+        named.append(("data.time_column", data.time_column))
+    for key, column in named:
+        if column not in header:
+            raise ConfigError(key, unknown_name(f"column in {where}:", column, header))
+
+
+# --------------------------------------------------------------------------------------------
+# Loading a series: a table with a time column -> numbers -> three parts in time order
+# --------------------------------------------------------------------------------------------
+
+
+def _times(column, name: str, where: str, time_format: str | None) -> np.ndarray:
+    import pandas as pd
+
+    times = pd.to_datetime(column, format=time_format, errors="coerce")
+    bad = np.flatnonzero(times.isna().to_numpy())
+    if len(bad):
+        line = int(bad[0]) + 2  # header is line 1
+        raise ConfigError(
+            "data.time_format",
+            f"{where} line {line}: {column.iloc[bad[0]]!r} in column {name!r} is not a time"
+            + (f" in the format {time_format!r}" if time_format else "")
+            + "; fix the cell, or set data.time_format (e.g. '%d.%m.%Y %H:%M:%S').",
+        )
+    values = times.to_numpy(dtype="datetime64[ns]")
+    backwards = np.flatnonzero(np.diff(values) < np.timedelta64(0, "ns"))
+    if len(backwards):
+        line = int(backwards[0]) + 3
+        raise UserError(
+            f"{where} line {line}: {column.iloc[backwards[0] + 1]!r} is earlier than the row "
+            "before it; a series needs its rows in time order: sort the file by "
+            f"{name!r} first."
+        )
+    return values
+
+
+def _numbers(table, name: str, where: str) -> np.ndarray:
+    """A column as float32; a cell that is not a number, or a gap, is named with its line."""
+    import pandas as pd
+
+    column = table[name]
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype="float32")
+    text = column.astype("string").str.strip()
+    bad = np.flatnonzero(np.isnan(values) & text.notna().to_numpy() & (text != "").to_numpy())
+    if len(bad):
+        raise ConfigError(
+            "data.path",
+            f"{where} line {bad[0] + 2}: {text.iloc[bad[0]]!r} in column {name!r} is not a "
+            "number; fix the cell, or leave the column out of data.features.",
+        )
+    gaps = np.flatnonzero(np.isnan(values))
+    if len(gaps):
+        raise ConfigError(
+            "data.path",
+            f"{where}: column {name!r} has {len(gaps)} empty cells (the first on line "
+            f"{gaps[0] + 2}); a window cannot hold gaps: fill them (e.g. interpolate) or leave "
+            "the column out of data.features.",
+        )
+    return values
+
+
+def _rows_per_day(times: np.ndarray) -> int | None:
+    """Rows per day for a regular sub-daily series (Jena: 144), else None."""
+    if len(times) < 2:
+        return None
+    step = int(np.median(np.diff(times).astype("int64")))  # nanoseconds
+    day = int(DAY / np.timedelta64(1, "ns"))
+    if step <= 0 or step >= day or day % step:
+        return None
+    return day // step
+
+
+def time_features(times: np.ndarray, sub_daily: bool) -> tuple[np.ndarray, list[str]]:
+    """sin and cos of the time of year (and of the time of day for sub-daily series): the
+    season and the hour as smooth, periodic inputs (TensorFlow's time-series tutorial)."""
+    since_year = times - times.astype("datetime64[Y]").astype(times.dtype)
+    angles = {"year": 2 * np.pi * (since_year / YEAR)}
+    if sub_daily:
+        since_midnight = times - times.astype("datetime64[D]").astype(times.dtype)
+        angles["day"] = 2 * np.pi * (since_midnight / DAY)
+    columns, names = [], []
+    for period, angle in angles.items():
+        columns += [np.sin(angle), np.cos(angle)]
+        names += [f"{period}_sin", f"{period}_cos"]
+    return np.stack(columns, axis=1).astype("float32"), names
+
+
+def series_dataset(table, data: DataConfig, where: str) -> sources.Dataset:
+    """A table (one row per time step) -> train, validation and test WindowSets."""
+    header = [str(c) for c in table.columns]
+    if data.target is None:
+        raise ConfigError("data.target", f"set the column of {where} to forecast: {header}.")
+    _check_columns(data, header, where)
+    time_column = data.time_column or header[0]
+    times = _times(table[time_column], time_column, where, data.time_format)
+    names = list(data.features or [c for c in header if c != time_column])
+    if time_column in names:
+        raise ConfigError("data.features", f"{time_column!r} is the time column, not a feature.")
+    values = np.stack([_numbers(table, name, where) for name in names], axis=1)
+    target = _numbers(table, data.target, where)
+    rows_per_day = _rows_per_day(times)
+    if data.time_features:
+        extra, extra_names = time_features(times, sub_daily=rows_per_day is not None)
+        values, names = np.concatenate([values, extra], axis=1), names + extra_names
+    return split_in_time(values, target, times, data, tuple(names), rows_per_day, where)
+
+
+def split_in_time(
+    values: np.ndarray,
+    target: np.ndarray,
+    times: np.ndarray,
+    data: DataConfig,
+    names: tuple[str, ...],
+    rows_per_day: int | None,
+    where: str,
+) -> sources.Dataset:
+    """First rows train, then validation, then test: by the rows of the targets."""
+    count = len(values)
+    test = round(count * data.test_split)
+    validation = round(count * data.validation_split)
+    train_end = count - test - validation
+
+    def part(first: int, stop: int) -> WindowSet:
+        return WindowSet(
+            values,
+            target,
+            times,
+            range(first, stop),
+            data.sequence_length,
+            data.sampling_rate,
+            data.horizon,
+            names,
+            rows_per_day,
+        )
+
+    train = part(0, train_end)
+    train = replace(train, rows=range(min(train.delay, train_end), train_end))
+    if len(train) < 1 or test < 1:
+        raise ConfigError(
+            "data.sequence_length",
+            f"{where} has {count} rows; windows of {data.sequence_length} steps every "
+            f"{data.sampling_rate} rows, {data.horizon} steps ahead, need {train.delay} rows "
+            f"before the first target, and the training part has {train_end}. Use shorter "
+            "windows, a smaller horizon or sampling_rate, or a longer series.",
+        )
+    validation_part = part(train_end, train_end + validation)
+    test_part = part(train_end + validation, count)
+    return sources.Dataset(
+        train,
+        train.y,
+        test_part,
+        test_part.y,
+        x_val=validation_part,
+        y_val=validation_part.y,
+    )
+
+
+def read_series_csv(path: Path, data: DataConfig) -> sources.Dataset:
+    import pandas as pd
+
+    try:
+        table = pd.read_csv(path, skipinitialspace=True, encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UserError(f"{path} is not UTF-8 text; save it as UTF-8 CSV.") from None
+    except pd.errors.EmptyDataError:
+        raise UserError(f"{path} is empty; expected a header line and rows.") from None
+    except pd.errors.ParserError as error:
+        first = str(error).strip().splitlines()[0]
+        raise UserError(f"{path} is not a well-formed CSV: {first}") from None
+    table.columns = [str(c).strip() for c in table.columns]
+    return series_dataset(table, data, str(path))
+
+
+def _load_timeseries_csv(name: str, data: DataConfig, seed: int, stratify: bool):
+    return read_series_csv(Path(data.path).expanduser(), data)
+
+
+def jena_csv(data: DataConfig) -> Path:
+    """The Jena climate CSV: `data.path`, or Keras' download of the archive, extracted."""
+    if data.path:
+        return Path(data.path).expanduser()
+    import keras
+
+    try:
+        folder = keras.utils.get_file(f"{JENA_FILE}.zip", origin=JENA_ORIGIN, extract=True)
+    except Exception as error:  # offline, or the server refused
+        raise UserError(
+            f"cannot download the Jena climate data ({error}). Download {JENA_ORIGIN}, unzip "
+            f"it, and set data.path to {JENA_FILE}."
+        ) from None
+    found = [p for p in Path(folder).rglob(JENA_FILE) if "__MACOSX" not in p.parts]
+    if not found:
+        raise UserError(f"{folder} holds no {JENA_FILE}; set data.path to the CSV.")
+    return found[0]
+
+
+def _load_jena_climate(name: str, data: DataConfig, seed: int, stratify: bool):
+    return read_series_csv(jena_csv(data), data)
+
+
+def _load_seattle_weather(name: str, data: DataConfig, seed: int, stratify: bool):
+    """vega_datasets' copy of Seattle's daily weather, read from its wheel (no download)."""
+    from vega_datasets import local_data
+
+    table = local_data.seattle_weather()[list(SEATTLE_COLUMNS)]
+    return series_dataset(table, data, "seattle_weather")
+
+
+# --------------------------------------------------------------------------------------------
+# Token sequences
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextSequences(files.FileSet):
+    """A text folder's files, to be read as word sequences of `sequence_length` tokens (the
+    TextVectorization inside the model pads or cuts them); streams like any FileSet."""
+
+    sequence_length: int | None = None
+
+    @classmethod
+    def of(cls, texts: files.FileSet, sequence_length: int | None) -> TextSequences:
+        given = {field.name: getattr(texts, field.name) for field in fields(files.FileSet)}
+        return cls(**given, sequence_length=sequence_length)
+
+
+def _load_imdb_sequences(name: str, data: DataConfig, seed: int, stratify: bool):
+    """IMDB reviews as word indices (Keras' encoding: 1 starts a review, 2 is out of
+    vocabulary, 0 pads), padded or cut at the end to `data.sequence_length` words, so that an
+    Embedding with `mask_zero=True` skips the padding. An index that no training review uses
+    is out of vocabulary in the test reviews too, as TextVectorization would treat it."""
+    import keras
+
+    arrays = sources.read_npz(sources.keras_file("imdb", data))
+    rng = np.random.RandomState(sources.KERAS_SEED)
+    x_train, y_train = sources._shuffled(rng, arrays["x_train"], arrays["y_train"])
+    x_test, y_test = sources._shuffled(rng, arrays["x_test"], arrays["y_test"])
+
+    def padded(reviews: np.ndarray) -> np.ndarray:
+        words = sources._word_indices(reviews, data.num_words)
+        return keras.utils.pad_sequences(
+            words, maxlen=data.sequence_length, dtype="int32", padding="post", truncating="post"
+        )
+
+    x_train, x_test = padded(x_train), padded(x_test)
+    x_test[x_test > x_train.max()] = 2
+    return sources.Dataset(
+        x_train,
+        y_train.astype("int32"),
+        x_test,
+        y_test.astype("int32"),
+        ["negative", "positive"],
+    )
+
+
+LOADERS: dict[str, Callable[[str, DataConfig, int, bool], Any]] = {
+    "seattle_weather": _load_seattle_weather,
+    "jena_climate": _load_jena_climate,
+    "timeseries_csv": _load_timeseries_csv,
+    "imdb_sequences": _load_imdb_sequences,
+}

@@ -1,0 +1,306 @@
+"""
+Title: Recurrent networks — forecasting a series, classifying sequences and text
+Why: a recurrent layer reads a sequence one step at a time and carries a state, so order
+matters to it as it does not to a Dense layer. This recipe uses that for the two jobs of
+"Deep Learning with Python" (DLwP) chapters 10 and 11: forecasting a time series, and
+classifying whole sequences (rows of pixels, reviews as words).
+
+Forecasting (the default: Seattle's daily weather, bundled with vega_datasets, offline):
+
+1. Know the baseline first. Persistence, the last value (and for sub-daily data the value at
+   the same time yesterday), is scored in the target's own units, like the model. Next-day
+   temperature is hard to beat: tomorrow is mostly today. Three days ahead, a model can win.
+2. Split in time order, never shuffled across the split: train on the past, validate on
+   later data, test on the latest data. Training windows are shuffled among themselves only.
+   Normalisation statistics come from the training rows, inside the model.
+3. Windows are made on the fly by `keras.utils.timeseries_dataset_from_array`
+   (`data.sequence_length` steps, one every `data.sampling_rate` rows, the target
+   `data.horizon` steps after the last), so the series is never copied into an array of
+   windows (`common.data.series`).
+4. The model: LSTM, GRU or SimpleRNN layers (`model.cell`, stacked by `model.units`),
+   recurrent dropout on the state and dropout before the head against overfitting (DLwP
+   10.4), bidirectional layers (`model.bidirectional`, which DLwP shows do not help here:
+   the recent past matters most), and a Conv1D + MaxPooling1D front end that shortens long
+   sequences before the RNN reads them (`model.conv_front_end`, DLwP 1st ed., 6.4).
+
+Classification: `rnn-digits` reads each 8x8 digit as 8 rows of 8 pixels; `rnn-imdb` reads
+reviews as word indices through an Embedding with `mask_zero=True` (padding is skipped) and a
+bidirectional LSTM (keras.io "Bidirectional LSTM on IMDB", DLwP 11.3). A `text_folder` trains
+the same model with `TextVectorization` inside it, so `cookbook predict RUN reviews.txt` takes
+raw lines. `model.encoder: transformer` swaps the recurrence for DLwP 11.4's Transformer
+encoder: a positional embedding, multi-head self-attention and a dense projection, each with a
+residual connection and layer normalization.
+
+TASK is "multiclass": classification uses the standard softmax head, loss, metrics,
+majority-class baseline and `cookbook predict` with class names. Forecasting replaces the
+head, loss (MSE), metric (MAE) and baseline (persistence) through the hooks below, and
+records "task": "regression" in metrics.json.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import layers
+
+from common.config.schema import Config
+from common.data import sources
+from common.data.files import FileSet
+from common.data.series import TextSequences, WindowSet, persistence
+from common.data.splits import Split
+from common.errors import ConfigError
+from common.modeling import preprocessing, recurrent, tasks
+from common.training.recipe import (
+    default_baseline,
+    default_compile_model,
+    default_load_data,
+    default_make_dataset,
+)
+
+TASK = "multiclass"
+PLOT_POINTS = 365  # forecasts drawn in forecast.png, one per step, from the test start
+
+
+def forecasting(config: Config) -> bool:
+    return config.data.dataset in sources.SERIES
+
+
+# --------------------------------------------------------------------------------------------
+# Data: a series as windows, or sequences to classify
+# --------------------------------------------------------------------------------------------
+
+
+def load_data(config: Config) -> sources.Dataset:
+    if forecasting(config) and config.trainer.class_weight is not None:
+        raise ConfigError("trainer.class_weight", "a forecast has no classes; remove it.")
+    return default_load_data(config, task=TASK)
+
+
+def prepare(dataset: sources.Dataset, config: Config) -> sources.Dataset:
+    """Text folders become word sequences of `data.sequence_length`; pixels must come as
+    images (their rows are the steps)."""
+    x = dataset.x_train
+    if isinstance(x, FileSet) and x.kind == "text":
+        length = config.data.sequence_length
+        dataset.x_train = TextSequences.of(x, length)
+        dataset.x_test = TextSequences.of(dataset.x_test, length)
+        if dataset.x_val is not None:
+            dataset.x_val = TextSequences.of(dataset.x_val, length)
+    elif isinstance(x, np.ndarray) and x.ndim == 2 and x.dtype.kind == "f":
+        raise ConfigError(
+            "data.image_layout",
+            f"the rnn recipe reads sequences; these examples are flat vectors of {x.shape[1]} "
+            "features. Set data.image_layout=image (each image row is one step).",
+        )
+    elif not isinstance(x, (WindowSet, FileSet, np.ndarray)):
+        raise ConfigError(
+            "data.dataset",
+            f"the rnn recipe reads sequences: a series ({', '.join(sources.SERIES)}), "
+            "images (rows of pixels), imdb_sequences or a text_folder.",
+        )
+    return dataset
+
+
+def make_dataset(x, y: np.ndarray | None, config: Config, training: bool):
+    """Windows of a series, made batch by batch and shuffled within training only; anything
+    else through the default pipeline."""
+    if isinstance(x, WindowSet):
+        return x.dataset(
+            config.data.batch_size,
+            shuffle=training and config.data.shuffle,
+            seed=config.seed,
+            labelled=y is not None,
+        )
+    return default_make_dataset(x, y, config, training)
+
+
+# --------------------------------------------------------------------------------------------
+# Models
+# --------------------------------------------------------------------------------------------
+
+
+def encode(x: keras.KerasTensor, options) -> keras.KerasTensor:
+    """[Conv1D + MaxPooling1D front end] -> recurrent layers -> [Dropout]."""
+    if options.conv_front_end:
+        x = recurrent.conv_front_end(
+            x, options.conv_filters, options.kernel_size, options.pool_size, options.activation
+        )
+    x = recurrent.recurrent_stack(
+        x, options.cell, options.units, options.bidirectional, options.recurrent_dropout
+    )
+    if options.dropout:
+        x = layers.Dropout(options.dropout, name="dropout")(x)
+    return x
+
+
+def build_forecaster(windows: WindowSet, targets: np.ndarray, options) -> keras.Model:
+    """Raw windows in, the target in its own units out: normalised inside the model with the
+    training rows' statistics, and the head's bias starts at the training mean."""
+    if options.encoder != "rnn":
+        raise ConfigError("model.encoder", "a forecast uses the rnn encoder; set it to rnn.")
+    inputs = keras.Input(shape=windows.shape[1:], name="window")
+    x = preprocessing.standardizer(windows.rows_read)(inputs)
+    outputs = tasks.head(encode(x, options), "regression", targets=targets)
+    return keras.Model(inputs, outputs, name="forecaster")
+
+
+def sequence_input(x_train, options) -> tuple[keras.KerasTensor, keras.KerasTensor, int | None]:
+    """(inputs, sequence, vocabulary size): words as indices (vocabulary size given) or steps
+    of numbers (None)."""
+    if isinstance(x_train, FileSet) and x_train.kind == "image":  # an image folder
+        height, width, channels = x_train.shape[1:]
+        inputs, pixels = preprocessing.image_input(x_train)
+        return inputs, layers.Reshape((height, width * channels), name="rows")(pixels), None
+    if isinstance(x_train, FileSet):  # raw text: TextVectorization inside the model
+        length = getattr(x_train, "sequence_length", None)
+        inputs, words = preprocessing.text_input(
+            x_train, x_train.vocabulary_size, output_mode="int", sequence_length=length
+        )
+        return inputs, words, x_train.vocabulary_size
+    if x_train.ndim == 2 and x_train.dtype.kind in "iu":  # padded word indices
+        inputs = keras.Input(shape=x_train.shape[1:], dtype="int32", name="words")
+        return inputs, inputs, int(x_train.max()) + 1
+    if x_train.ndim == 4:  # images: each row of pixels is one step
+        height, width, channels = x_train.shape[1:]
+        inputs = keras.Input(shape=x_train.shape[1:], name="image")
+        return inputs, layers.Reshape((height, width * channels), name="rows")(inputs), None
+    inputs = keras.Input(shape=x_train.shape[1:], name="sequence")  # (steps, features)
+    return inputs, inputs, None
+
+
+def build_classifier(split: Split, options) -> keras.Model:
+    inputs, x, vocabulary = sequence_input(split.x_train, options)
+    if options.encoder == "transformer":
+        if vocabulary is None or x.shape[1] is None:
+            raise ConfigError(
+                "model.encoder",
+                "the transformer reads word sequences of a fixed length (imdb_sequences, or a "
+                "text_folder with data.sequence_length); use model.encoder=rnn here.",
+            )
+        x = recurrent.PositionalEmbedding(
+            x.shape[1], vocabulary, options.embedding_dim, name="embedding"
+        )(x)
+        x = recurrent.transformer_encoder(
+            x, options.dense_dim, options.num_heads, options.activation
+        )
+        # Average over the real words only: the pooling follows the padding mask.
+        x = layers.GlobalAveragePooling1D(name="pool")(x)
+        if options.dropout:
+            x = layers.Dropout(options.dropout, name="dropout")(x)
+    else:
+        if vocabulary is not None:
+            x = layers.Embedding(
+                vocabulary, options.embedding_dim, mask_zero=True, name="embedding"
+            )(x)
+        x = encode(x, options)
+    outputs = tasks.head(x, TASK, split.num_classes, targets=split.y_train)
+    return keras.Model(inputs, outputs, name=f"{options.encoder}_classifier")
+
+
+def build_model(split: Split, options) -> keras.Model:
+    if isinstance(split.x_train, WindowSet):
+        return build_forecaster(split.x_train, split.y_train, options)
+    return build_classifier(split, options)
+
+
+def compile_model(model: keras.Model, optimizer, config: Config) -> None:
+    task = "regression" if forecasting(config) else TASK
+    default_compile_model(model, optimizer, config, task=task)
+
+
+# --------------------------------------------------------------------------------------------
+# Judging a forecast: persistence in the target's units, and a picture
+# --------------------------------------------------------------------------------------------
+
+
+def chosen_persistence(training: WindowSet) -> str:
+    """The persistence forecast with the lowest MAE on the training windows."""
+    forecasts = persistence(training)
+    return min(forecasts, key=lambda name: np.mean(np.abs(forecasts[name] - training.y)))
+
+
+def baseline(split: Split, x, y: np.ndarray, config: Config) -> dict[str, float]:
+    if not isinstance(x, WindowSet):
+        return default_baseline(split, x, y, config, task=TASK)
+    forecast = persistence(x)[chosen_persistence(split.x_train)]
+    return tasks.score("regression", y, forecast[:, None], config.trainer.loss)
+
+
+def forecast_plot(
+    windows: WindowSet,
+    predicted: np.ndarray,
+    naive: np.ndarray,
+    labels: tuple[str, str, str],
+    path: Path,
+    title: str,
+) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    times = windows.target_times
+    figure, axis = plt.subplots(figsize=(11, 4))
+    axis.plot(times, windows.y, color="black", linewidth=1.2, label=labels[0])
+    axis.plot(times, predicted, color="tab:blue", linewidth=1.2, label=labels[1])
+    axis.plot(times, naive, color="tab:orange", linewidth=1, linestyle="--", label=labels[2])
+    axis.set_title(title)
+    axis.legend(loc="best", fontsize="small")
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
+def report(model: keras.Model, dataset: sources.Dataset, run_dir: Path, config: Config) -> dict:
+    """forecast.png (the first `PLOT_POINTS` test steps: truth, model, persistence) and the
+    MAE of every persistence forecast beside the model's."""
+    test = dataset.x_test
+    if not isinstance(test, WindowSet):
+        return {}
+    data = config.data
+    predicted = model.predict(make_dataset(test, None, config, False), verbose=0)[:, 0]
+    forecasts = persistence(test)
+    chosen = chosen_persistence(dataset.x_train)
+    model_mae = float(np.mean(np.abs(predicted - test.y)))
+    naive = {name: float(np.mean(np.abs(f - test.y))) for name, f in forecasts.items()}
+    improvement = 1.0 - model_mae / naive[chosen]
+
+    every = slice(None, data.sampling_rate * PLOT_POINTS, data.sampling_rate)
+    target = data.target or "target"
+    forecast_plot(
+        test[every],
+        predicted[every],
+        forecasts[chosen][every],
+        (
+            f"{target} (truth)",
+            f"model (test MAE {model_mae:.2f})",
+            f"persistence: {chosen} (test MAE {naive[chosen]:.2f})",
+        ),
+        run_dir / "forecast.png",
+        f"{config.name}: {target}, {data.horizon} step(s) after each window "
+        f"({data.sampling_rate} row(s) a step), start of the test part",
+    )
+    verdict = f"{improvement:.1%} better" if improvement >= 0 else f"{-improvement:.1%} worse"
+    print(
+        f"test MAE {model_mae:.3f} {target}; persistence ({chosen}) {naive[chosen]:.3f}: {verdict}"
+    )
+    return {
+        "task": "regression",
+        "forecast": {
+            "target": target,
+            "horizon": data.horizon,
+            "sampling_rate": data.sampling_rate,
+            "sequence_length": data.sequence_length,
+            "test_mae": model_mae,
+            "persistence": chosen,
+            "persistence_test_mae": naive,
+            "improvement": improvement,
+            "test_from": str(test.target_times[0]),
+            "test_to": str(test.target_times[-1]),
+            "plot": "forecast.png",
+        },
+    }
