@@ -164,6 +164,7 @@ def test_a_killed_worker_stops_the_cluster_and_resume_continues_on_every_worker(
     assert not (run_dir / "backup").exists()
 
 
+@pytest.mark.slow
 def test_tpu_and_parameter_server_give_clear_errors(tmp_path):
     from common.distribute.strategies import make_strategy
 

@@ -193,6 +193,7 @@ def gan_run(tmp_path_factory):
     return train(tiny("gan", output, "trainer.epochs=1", *TINY_GAN, *fast))
 
 
+@pytest.mark.slow
 def test_resumed_gan_restores_both_optimizers_and_their_step_counters(conditional_gan_run):
     run_dir, metrics, states = conditional_gan_run
     killed, (first_start, resumed_start) = states["killed"], states["started"]
@@ -211,6 +212,7 @@ def test_resumed_gan_restores_both_optimizers_and_their_step_counters(conditiona
     assert metrics["epochs"] == GAN_EPOCHS and not (run_dir / "backup").exists()
 
 
+@pytest.mark.slow
 def test_gan_losses_move_and_reach_tensorboard(conditional_gan_run):
     run_dir, metrics, _ = conditional_gan_run
     history = runs.read_history(run_dir / "history.csv")
@@ -228,6 +230,7 @@ def test_gan_losses_move_and_reach_tensorboard(conditional_gan_run):
     assert events.count("epoch_generator_loss") == GAN_EPOCHS
 
 
+@pytest.mark.slow
 def test_gan_sample_grids_per_epoch_in_the_run_folder_and_tensorboard(conditional_gan_run):
     run_dir, _, _ = conditional_gan_run
     per_epoch = sorted((run_dir / "samples").glob("epoch_*.png"))
@@ -238,6 +241,7 @@ def test_gan_sample_grids_per_epoch_in_the_run_folder_and_tensorboard(conditiona
     assert not np.array_equal(logged[0], logged[-1]), "the fixed-noise samples change"
 
 
+@pytest.mark.slow
 def test_conditional_gan_draws_the_requested_digit_above_chance(conditional_gan_run):
     run_dir, metrics, _ = conditional_gan_run
     quality = metrics["quality"]
@@ -257,6 +261,7 @@ def test_unconditional_gan_reports_the_inception_score_analogue(gan_run):
     assert (run_dir / "quality_classifier.keras").is_file()
 
 
+@pytest.mark.slow
 def test_generator_and_discriminator_reload_safely(conditional_gan_run):
     run_dir, _, _ = conditional_gan_run
     generator = keras.saving.load_model(run_dir / "generator.keras", safe_mode=True)
@@ -268,6 +273,7 @@ def test_generator_and_discriminator_reload_safely(conditional_gan_run):
     assert discriminator.predict([fakes, labels], verbose=0).shape == (6, 1)
 
 
+@pytest.mark.slow
 def test_cookbook_sample_writes_a_grid_of_the_requested_digit(conditional_gan_run):
     run_dir, _, _ = conditional_gan_run
     result = cookbook("sample", str(run_dir), "--n", "16", "--label", "3", "--seed", "1")
@@ -277,6 +283,7 @@ def test_cookbook_sample_writes_a_grid_of_the_requested_digit(conditional_gan_ru
     assert png_shape(path) == (4 * 33 + 1, 4 * 33 + 1, 1)  # 4x4 tiles of 32 px, 1 px borders
 
 
+@pytest.mark.slow
 def test_cookbook_sample_refuses_what_it_cannot_draw(autoencoder_run, gan_run, tmp_path):
     cases = [
         ((str(tmp_path / "missing"),), "not found"),

@@ -30,11 +30,8 @@ def messy_csv(tmp_path_factory) -> Path:
     return user_files.messy_breast_cancer(folder / "patients.csv")
 
 
-@pytest.fixture(scope="module")
-def messy_run(messy_csv, tmp_path_factory):
-    """`binary` as shipped (default epochs), on the messy copy of breast_cancer."""
-    output = tmp_path_factory.mktemp("messy-runs")
-    config = load_config(
+def messy_config(messy_csv: Path, output: Path, *overrides: str):
+    return load_config(
         "binary",
         [
             "data.dataset=csv",
@@ -42,15 +39,28 @@ def messy_run(messy_csv, tmp_path_factory):
             "data.target=diagnosis",
             "trainer.verbose=0",
             f"output.dir={output}",
+            *overrides,
         ],
     )
-    return train(config)
 
 
-def test_messy_csv_trains_binary_above_093_and_the_baseline(messy_run):
-    _, metrics = messy_run
+@pytest.fixture(scope="module")
+def messy_run(messy_csv, tmp_path_factory):
+    """`binary` on the messy copy of breast_cancer, 15 epochs (enough to predict well)."""
+    return train(messy_config(messy_csv, tmp_path_factory.mktemp("messy"), "trainer.epochs=15"))
+
+
+@pytest.mark.quality
+def test_messy_csv_trains_binary_above_093_and_the_baseline(messy_csv, tmp_path):
+    """The issue's bar: `binary` as shipped (default epochs) on the messy table."""
+    _, metrics = train(messy_config(messy_csv, tmp_path))
     assert metrics["test"]["accuracy"] >= 0.93
     assert metrics["test"]["accuracy"] > metrics["baseline"]["accuracy"]
+
+
+def test_a_short_run_on_the_messy_csv_already_beats_the_baseline(messy_run):
+    _, metrics = messy_run
+    assert metrics["test"]["accuracy"] > 0.9 > metrics["baseline"]["accuracy"]
 
 
 def test_columns_are_typed_and_gaps_kept_for_the_model(messy_csv):

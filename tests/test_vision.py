@@ -70,7 +70,16 @@ def test_augmentation_can_run_in_the_pipeline(tmp_path):
     ],
 )
 def test_architectures_have_the_depth_they_say(recipe, overrides, convolutions, tmp_path):
-    run_dir, metrics = train(tiny(recipe, tmp_path, *overrides, "trainer.epochs=2"))
+    run_dir, metrics = train(
+        tiny(
+            recipe,
+            tmp_path,
+            *overrides,
+            "trainer.epochs=1",
+            "data.batch_size=128",
+            "output.plot=false",  # no pictures: the look inside is tested on the convnet run
+        )
+    )
     model = load_model(run_dir / "best.keras")
     conv = [layer for layer in model.layers if layer.__class__.__name__ == "Conv2D"]
     assert len(conv) == convolutions
@@ -87,11 +96,15 @@ def test_depths_that_do_not_fit_the_architecture_are_config_errors():
 
 def test_step_schedule_multiplies_the_rate_at_each_boundary(tmp_path):
     config = tiny(
-        "resnet",
+        "convnet",
         tmp_path,
         "trainer.epochs=4",
+        "model.convolutions=1",
+        "model.batch_norm=false",
+        "data.batch_size=128",
+        "optimizer.learning_rate=0.001",
         "optimizer.schedule={name: step, boundaries: [1, 3], factors: [0.1, 0.01]}",
-        "trainer.reduce_on_plateau.enabled=false",
+        "output.plot=false",
     )
     run_dir, _ = train(config)
     history = (run_dir / "history.csv").read_text().splitlines()

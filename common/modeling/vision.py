@@ -87,9 +87,12 @@ def make_dataset(x, y: np.ndarray | None, config: Config, training: bool):
 def report(model, dataset, run_dir, config: Config) -> dict:
     """The recipes' `report` hook: a look inside the classifier (`common.reporting.inspect`):
     confusion matrix and per-class scores, the worst mistakes, Grad-CAM, first-layer filters
-    and activations, in `run_dir/inspect/` and TensorBoard's Images tab."""
+    and activations, in `run_dir/inspect/` and TensorBoard's Images tab. `output.plot: false`
+    skips the pictures."""
     from common.reporting.inspect import inspect_classifier
 
+    if not config.output.plot:
+        return {}
     log_dir = run_dir / "logs" / "inspect" if config.output.tensorboard.enabled else None
     names = dataset.class_names or [str(k) for k in range(int(np.max(dataset.y_train)) + 1)]
     return {
