@@ -151,10 +151,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument(
+        "--only", choices=("vision",), help="one part (its rows replace the table's)"
+    )
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="cookbook-bench-"))
     rows = []
 
+    if args.only == "vision":
+        return write_rows(args, vision_rows(scratch, args.repeats), replace_only="vision")
     plain = median_seconds(lambda: plain_keras_binary(args.epochs, scratch), args.repeats)
     ours = median_seconds(lambda: cookbook_binary(args.epochs, scratch), args.repeats)
     rows.append(
@@ -206,10 +211,29 @@ def main() -> None:
         )
     )
 
+    if args.only is None:
+        rows += vision_rows(scratch, args.repeats)
+    write_rows(args, rows)
+
+
+def vision_rows(scratch: Path, repeats: int) -> list:
     from tests.benchmarks import vision
 
-    rows += vision.rows(scratch, args.repeats)
+    return vision.rows(scratch, repeats)
 
+
+def write_rows(args: argparse.Namespace, rows: list, replace_only: str | None = None) -> None:
+    """Write the table (with `replace_only`, swap only that part's rows in the existing one,
+    recognised by their first word) and keep the sections other benchmarks own."""
+    path = Path(args.output)
+    if replace_only and path.is_file():
+        old = [
+            line
+            for line in path.read_text(encoding="utf-8").split("\n## ", 1)[0].splitlines()
+            if line.startswith("| ") and not line.startswith(("| what", "|---"))
+        ]
+        kept = [line for line in old if not line.split("|")[1].strip().startswith(VISION_WORDS)]
+        rows = [_parse(line) for line in kept] + rows
     lines = [
         "# Benchmarks",
         "",
@@ -226,12 +250,19 @@ def main() -> None:
         ],
         "",
     ]
-    path = Path(args.output)
     kept = ""  # sections other benchmarks own (`make bench-memory`) survive a re-run
     if path.is_file() and "\n## " in path.read_text(encoding="utf-8"):
         kept = "\n## " + path.read_text(encoding="utf-8").split("\n## ", 1)[1]
     path.write_text("\n".join(lines) + READING + kept, encoding="utf-8")
     print("\n".join(lines))
+
+
+VISION_WORDS = ("convnet", "resnet")
+
+
+def _parse(line: str) -> tuple[str, str, str, float]:
+    what, reference, measured, ratio = (cell.strip() for cell in line.strip("|").split("|"))
+    return what, reference, measured, float(ratio.rstrip("×"))
 
 
 if __name__ == "__main__":

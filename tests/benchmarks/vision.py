@@ -183,7 +183,7 @@ def rows(scratch: Path, repeats: int) -> list[tuple[str, str, str, float]]:
         ours = images_per_second(_cookbook(name, scratch), examples, repeats)
         results.append(
             (
-                f"{name} default, training images/s (steady state)",
+                f"{name} default, training images/s (steady state, median of {repeats})",
                 f"plain keras.io-style script: {theirs:.0f}/s",
                 f"cookbook train: {ours:.0f}/s",
                 theirs / ours,
@@ -196,7 +196,7 @@ def rows(scratch: Path, repeats: int) -> list[tuple[str, str, str, float]]:
     )
     results.append(
         (
-            "convnet augmentation placement, images/s",
+            f"convnet augmentation placement, images/s (median of {repeats})",
             f"in the model: {model:.0f}/s",
             f"in the tf.data pipeline: {pipeline:.0f}/s",
             model / pipeline,
