@@ -368,19 +368,7 @@ def split_in_time(
 
 
 def read_series_csv(path: Path, data: DataConfig) -> sources.Dataset:
-    import pandas as pd
-
-    try:
-        table = pd.read_csv(path, skipinitialspace=True, encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UserError(f"{path} is not UTF-8 text; save it as UTF-8 CSV.") from None
-    except pd.errors.EmptyDataError:
-        raise UserError(f"{path} is empty; expected a header line and rows.") from None
-    except pd.errors.ParserError as error:
-        first = str(error).strip().splitlines()[0]
-        raise UserError(f"{path} is not a well-formed CSV: {first}") from None
-    table.columns = [str(c).strip() for c in table.columns]
-    return series_dataset(table, data, str(path))
+    return series_dataset(tables.read_csv(path, text=False), data, str(path))
 
 
 def _load_timeseries_csv(name: str, data: DataConfig, seed: int, stratify: bool):

@@ -43,14 +43,14 @@ def header(path: Path) -> list[str]:
         raise UserError(f"{path} is not UTF-8 text; save it as UTF-8 CSV.") from None
 
 
-def read_csv(path: Path):
-    """Every cell as text ("" for a gap), header from the first line; one line per problem."""
+def read_csv(path: Path, text: bool = True):
+    """The table, or one line per problem. `text`: every cell as stripped text ("" for a
+    gap), for typing here; otherwise pandas' own types (time series)."""
     import pandas as pd
 
+    options = {"dtype": str, "keep_default_na": False} if text else {}
     try:
-        table = pd.read_csv(
-            path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8"
-        )
+        table = pd.read_csv(path, skipinitialspace=True, encoding="utf-8", **options)
     except UnicodeDecodeError:
         raise UserError(f"{path} is not UTF-8 text; save it as UTF-8 CSV.") from None
     except pd.errors.EmptyDataError:
@@ -58,7 +58,8 @@ def read_csv(path: Path):
     except pd.errors.ParserError as error:
         first = str(error).strip().splitlines()[0]
         raise UserError(f"{path} is not a well-formed CSV: {first}") from None
-    return table.apply(lambda column: column.str.strip())
+    table.columns = [str(column).strip() for column in table.columns]
+    return table.apply(lambda column: column.str.strip()) if text else table
 
 
 def _column_key(name: str) -> str:

@@ -51,6 +51,20 @@ def resnet_layer(
     return x
 
 
+def projection(x, filters: int, strides: int, name: str, l2: float):
+    """The shortcut of a transition block: a strided 1x1 convolution, no BN, no activation."""
+    return resnet_layer(
+        x,
+        filters,
+        f"{name}_shortcut",
+        kernel_size=1,
+        strides=strides,
+        activation=None,
+        batch_normalization=False,
+        l2=l2,
+    )
+
+
 def resnet_v1(x, depth: int, filters: int = 16, l2: float = 1e-4):
     blocks = (depth - 2) // 6
     x = resnet_layer(x, filters, "stem", l2=l2)
@@ -61,16 +75,7 @@ def resnet_v1(x, depth: int, filters: int = 16, l2: float = 1e-4):
             y = resnet_layer(x, filters, f"{name}_a", strides=strides, l2=l2)
             y = resnet_layer(y, filters, f"{name}_b", activation=None, l2=l2)
             if strides == 2:  # transition: match the shortcut's size and filters
-                x = resnet_layer(
-                    x,
-                    filters,
-                    f"{name}_shortcut",
-                    kernel_size=1,
-                    strides=strides,
-                    activation=None,
-                    batch_normalization=False,
-                    l2=l2,
-                )
+                x = projection(x, filters, strides, name, l2)
             x = layers.Add(name=f"{name}_add")([x, y])
             x = layers.Activation("relu", name=f"{name}_out")(x)
         filters *= 2
@@ -106,17 +111,8 @@ def resnet_v2(x, depth: int, filters: int = 16, l2: float = 1e-4):
             )
             y = resnet_layer(y, filters_in, f"{name}_b", conv_first=False, l2=l2)
             y = resnet_layer(y, filters_out, f"{name}_c", kernel_size=1, conv_first=False, l2=l2)
-            if block == 0:  # transition: a strided 1x1 projection of the shortcut
-                x = resnet_layer(
-                    x,
-                    filters_out,
-                    f"{name}_shortcut",
-                    kernel_size=1,
-                    strides=strides,
-                    activation=None,
-                    batch_normalization=False,
-                    l2=l2,
-                )
+            if block == 0:  # transition: match the shortcut's size and filters
+                x = projection(x, filters_out, strides, name, l2)
             x = layers.Add(name=f"{name}_add")([x, y])
         filters_in = filters_out
     x = layers.BatchNormalization(name="final_bn")(x)

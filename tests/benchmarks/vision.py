@@ -21,6 +21,7 @@ from keras import layers
 
 from common.config import load_config
 from common.data import sources, splits
+from common.modeling import vision
 from common.training.driver import train
 
 SHORT, LONG = 2, 6  # epochs
@@ -34,13 +35,17 @@ def _seconds(function: Callable[[], None]) -> float:
     return time.perf_counter() - started
 
 
-def images_per_second(run: Callable[[int], None], examples: int, repeats: int) -> float:
-    """Training images per second in steady state: (long - short) run time per extra epoch."""
-    per_epoch = []
+def images_per_second(
+    runs: list[Callable[[int], None]], examples: int, repeats: int
+) -> list[float]:
+    """Training images per second in steady state for each of `runs`, measured interleaved
+    (a, b, a, b, ...) so that whatever else the machine does falls on both alike."""
+    per_epoch: list[list[float]] = [[] for _ in runs]
     for _ in range(repeats):
-        short, long = _seconds(lambda: run(SHORT)), _seconds(lambda: run(LONG))
-        per_epoch.append((long - short) / (LONG - SHORT))
-    return examples / statistics.median(per_epoch)
+        for index, run in enumerate(runs):
+            short, long = _seconds(lambda r=run: r(SHORT)), _seconds(lambda r=run: r(LONG))
+            per_epoch[index].append((long - short) / (LONG - SHORT))
+    return [examples / statistics.median(times) for times in per_epoch]
 
 
 def _cookbook(name: str, output: Path, *overrides: str) -> Callable[[int], None]:
@@ -68,18 +73,29 @@ def _data(name: str):
     return config, dataset, splits.holdout(dataset, config.data, config.seed, stratify=True)
 
 
-def _augmentation(config) -> list[layers.Layer]:
-    augment = config.model.augment
-    steps = []
-    if augment.flip:
-        steps.append(layers.RandomFlip(augment.flip))
-    if augment.rotation:
-        steps.append(layers.RandomRotation(augment.rotation))
-    if augment.zoom:
-        steps.append(layers.RandomZoom(augment.zoom))
-    if augment.translation:
-        steps.append(layers.RandomTranslation(augment.translation, augment.translation))
-    return steps
+def _augmentation(config) -> keras.Layer:
+    """The same random layers as the config's (a plain script would write them out too)."""
+    return vision.augmentation(config.model.augment) or layers.Identity()
+
+
+def _fit(model, config, dataset, split, path: Path, epochs: int, callbacks=()) -> None:
+    """compile, fit, evaluate, save — what a keras.io example does with its model."""
+    model.compile(
+        keras.optimizers.Adam(config.optimizer.learning_rate),
+        "sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    model.fit(
+        split.x_train,
+        split.y_train,
+        batch_size=config.data.batch_size,
+        epochs=epochs,
+        validation_data=(split.x_val, split.y_val) if split.has_validation else None,
+        callbacks=list(callbacks),
+        verbose=0,
+    )
+    model.evaluate(dataset.x_test, dataset.y_test, verbose=0)
+    model.save(path)
 
 
 def plain_convnet(output: Path) -> tuple[Callable[[int], None], int]:
@@ -90,7 +106,7 @@ def plain_convnet(output: Path) -> tuple[Callable[[int], None], int]:
     def run(epochs: int) -> None:
         keras.utils.set_random_seed(config.seed)
         inputs = keras.Input(shape=split.x_train.shape[1:])
-        x = keras.Sequential(_augmentation(config))(inputs)
+        x = _augmentation(config)(inputs)
         for filters in options.filters:
             for _ in range(options.convolutions):
                 x = layers.Conv2D(filters, 3, padding="same", use_bias=not options.batch_norm)(x)
@@ -101,21 +117,7 @@ def plain_convnet(output: Path) -> tuple[Callable[[int], None], int]:
         x = layers.Dropout(options.dropout)(layers.Flatten()(x))
         outputs = layers.Dense(split.num_classes, activation="softmax")(x)
         model = keras.Model(inputs, outputs)
-        model.compile(
-            keras.optimizers.Adam(config.optimizer.learning_rate),
-            "sparse_categorical_crossentropy",
-            metrics=["accuracy"],
-        )
-        model.fit(
-            split.x_train,
-            split.y_train,
-            batch_size=config.data.batch_size,
-            epochs=epochs,
-            validation_data=(split.x_val, split.y_val),
-            verbose=0,
-        )
-        model.evaluate(dataset.x_test, dataset.y_test, verbose=0)
-        model.save(output / "convnet.keras")
+        _fit(model, config, dataset, split, output / "convnet.keras", epochs)
 
     return run, len(split.x_train)
 
@@ -141,7 +143,7 @@ def plain_resnet(output: Path) -> tuple[Callable[[int], None], int]:
     def run(epochs: int) -> None:
         keras.utils.set_random_seed(config.seed)
         inputs = keras.Input(shape=split.x_train.shape[1:])
-        x = layer(keras.Sequential(_augmentation(config))(inputs), options.filters)
+        x = layer(_augmentation(config)(inputs), options.filters)
         filters = options.filters
         for stage in range(3):
             for block in range((options.depth - 2) // 6):
@@ -154,22 +156,8 @@ def plain_resnet(output: Path) -> tuple[Callable[[int], None], int]:
         x = layers.GlobalAveragePooling2D()(x)
         outputs = layers.Dense(split.num_classes, activation="softmax")(x)
         model = keras.Model(inputs, outputs)
-        model.compile(
-            keras.optimizers.Adam(config.optimizer.learning_rate),
-            "sparse_categorical_crossentropy",
-            metrics=["accuracy"],
-        )
-        model.fit(
-            split.x_train,
-            split.y_train,
-            batch_size=config.data.batch_size,
-            epochs=epochs,
-            validation_data=(split.x_val, split.y_val),
-            callbacks=[keras.callbacks.ReduceLROnPlateau(factor=0.316, patience=5)],
-            verbose=0,
-        )
-        model.evaluate(dataset.x_test, dataset.y_test, verbose=0)
-        model.save(output / "resnet.keras")
+        plateau = keras.callbacks.ReduceLROnPlateau(factor=0.316, patience=5)
+        _fit(model, config, dataset, split, output / "resnet.keras", epochs, [plateau])
 
     return run, len(split.x_train)
 
@@ -179,8 +167,7 @@ def rows(scratch: Path, repeats: int) -> list[tuple[str, str, str, float]]:
     results = []
     for name, plain in (("convnet", plain_convnet), ("resnet", plain_resnet)):
         script, examples = plain(scratch)
-        theirs = images_per_second(script, examples, repeats)
-        ours = images_per_second(_cookbook(name, scratch), examples, repeats)
+        theirs, ours = images_per_second([script, _cookbook(name, scratch)], examples, repeats)
         results.append(
             (
                 f"{name} default, training images/s (steady state, median of {repeats})",
@@ -190,9 +177,13 @@ def rows(scratch: Path, repeats: int) -> list[tuple[str, str, str, float]]:
             )
         )
     examples = len(_data("convnet")[2].x_train)
-    model = images_per_second(_cookbook("convnet", scratch), examples, repeats)
-    pipeline = images_per_second(
-        _cookbook("convnet", scratch, "model.augment.placement=pipeline"), examples, repeats
+    model, pipeline = images_per_second(
+        [
+            _cookbook("convnet", scratch),
+            _cookbook("convnet", scratch, "model.augment.placement=pipeline"),
+        ],
+        examples,
+        repeats,
     )
     results.append(
         (
