@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from common import config as config_module
@@ -364,18 +365,32 @@ def main(argv: list[str] | None = None) -> int:
         command_line.error(f"unrecognized arguments: {' '.join(stray)}")
     if extra:
         args.overrides = [*getattr(args, "overrides", []), *extra]
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.handler(args)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated) as stop:
         what = "sweep" if args.command == "tune" else "run"
+        how = "terminated" if isinstance(stop, Terminated) else "interrupted"
+        from common.training import runs
+
+        folder = runs.ACTIVE or "RUN_FOLDER"
         print(
-            f"\ninterrupted; `cookbook {args.command} --resume FOLDER` continues the {what}.",
+            f"\n{how}; `cookbook {args.command} --resume {folder}` continues the {what}.",
             file=sys.stderr,
         )
-        return 130
+        return 143 if isinstance(stop, Terminated) else 130
+
+
+class Terminated(Exception):
+    """SIGTERM, turned into an exception so the run stops like Ctrl-C does: the backup holds
+    the last finished epoch, and the user hears how to resume."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
 
 
 if __name__ == "__main__":

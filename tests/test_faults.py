@@ -72,3 +72,43 @@ def test_the_console_is_quiet_unless_verbose(tmp_path):
     result = cookbook("check", "binary")
     assert result.returncode == 0 and result.stderr == "", result.stderr
     assert "cuInit" not in result.stdout
+
+
+@pytest.mark.slow
+def test_sigterm_prints_the_real_resume_command_and_the_run_resumes(tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import COOKBOOK, PROJECT_ROOT
+
+    command = [
+        *COOKBOOK,
+        "train",
+        "binary",
+        f"output.dir={tmp_path}",
+        "trainer.epochs=40",
+        "trainer.early_stopping.enabled=false",
+        "trainer.verbose=0",
+    ]
+    process = subprocess.Popen(
+        command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    history = None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        found = list(tmp_path.glob("binary/*/history.csv"))
+        if found and len(found[0].read_text().splitlines()) >= 4:
+            history = found[0]
+            break
+        time.sleep(0.2)
+    assert history is not None, "training did not start"
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    run_dir = history.parent.resolve()  # the glob may come through the latest link
+    assert process.returncode == 143, stderr
+    assert f"`cookbook train --resume {run_dir}` continues the run" in stderr
+    result = cookbook("train", "--resume", str(run_dir))
+    assert result.returncode == 0, result.stderr
+    rows = runs.read_history(run_dir / "history.csv")
+    assert [int(row["epoch"]) for row in rows] == list(range(40))

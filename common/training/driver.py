@@ -285,6 +285,7 @@ def open_workspace(config: Config, strategy, run_dir: Path | None) -> Workspace:
         if not (run_dir / "config.yaml").is_file():
             runs.write_config(run_dir, config)
             runs.point_latest(run_dir)
+    runs.ACTIVE = run_dir
     out = run_dir if is_chief else Path(tempfile.mkdtemp(prefix=f"cookbook-{role}-"))
     return Workspace(run_dir, out, role, is_chief)
 

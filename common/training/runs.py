@@ -29,6 +29,8 @@ from common import config as config_module
 from common.config.schema import Config
 from common.errors import UserError
 
+ACTIVE: Path | None = None  # the folder this process trains or sweeps into (for resume hints)
+
 
 def new_run_dir(config: Config, prefix: str = "") -> Path:
     """Create a fresh folder; the random suffix keeps runs started in the same second apart.
@@ -45,6 +47,8 @@ def new_run_dir(config: Config, prefix: str = "") -> Path:
         except FileExistsError:
             continue
     point_latest(run_dir, f"latest-{prefix.strip('-')}" if prefix else "latest")
+    global ACTIVE
+    ACTIVE = run_dir
     return run_dir
 
 
@@ -77,6 +81,8 @@ def open_run(run_dir: str | Path) -> tuple[Path, Config]:
     if not config_path.is_file():
         raise UserError(f"{run_dir} is not a run folder (no config.yaml in it).")
     raw = config_module.read_yaml(config_path)
+    global ACTIVE
+    ACTIVE = run_dir
     return run_dir, config_module.from_dict(raw, name=raw.get("name", ""))
 
 
