@@ -99,6 +99,7 @@ def test_two_workers_train_binary_in_sync_and_only_the_chief_writes(tmp_path):
         "config.yaml",
         "environment.json",
         "history.csv",
+        "labels.txt",
         "last.keras",
         "logs",
         "metrics.json",

@@ -32,7 +32,13 @@ def one_step(name: str, tmp_path, *overrides: str) -> None:
     assert np.isfinite(summary["loss_after_one_step"])
 
 
-@pytest.mark.parametrize("name", config_names())
+HEAVY = ("rnn-imdb",)  # a bidirectional LSTM over 200 steps: its one step runs in the slow set
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.slow) if n in HEAVY else n for n in config_names()],
+)
 def test_config_builds_and_takes_one_step(name, tmp_path):
     one_step(name, tmp_path, *shallow(load_config(name)))
 

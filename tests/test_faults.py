@@ -68,6 +68,7 @@ def test_train_refuses_to_resume_a_sweep_folder(tmp_path):
     assert sorted(p.name for p in sweep.iterdir()) == ["config.yaml"]
 
 
+@pytest.mark.slow
 def test_the_console_is_quiet_unless_verbose(tmp_path):
     result = cookbook("check", "binary")
     assert result.returncode == 0 and result.stderr == "", result.stderr

@@ -275,6 +275,7 @@ def test_padding_is_masked_and_models_reload_in_safe_mode(tmp_path, encoder):
     np.testing.assert_allclose(again.predict(x, verbose=0), before, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_text_folder_trains_and_predicts_raw_lines(tmp_path):
     corpus = user_files.reviews_folder(tmp_path / "reviews", per_class=80)
     run_dir, metrics = train(

@@ -162,6 +162,7 @@ def test_runs_started_in_the_same_second_never_share_a_folder(tmp_path):
     assert (tmp_path / "binary" / "latest").resolve() == folders[-1].resolve()
 
 
+@pytest.mark.slow
 def test_mirrored_on_two_logical_cpus_learns(tmp_path):
     config = tiny(
         "binary",
