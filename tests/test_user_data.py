@@ -266,3 +266,31 @@ def test_an_empty_text_folder_is_named(tmp_path):
     config = load_config("binary", ["data.dataset=text_folder", f"data.path={tmp_path / 'texts'}"])
     with pytest.raises(ConfigError, match=r"no \.txt files"):
         sources.load(config.data, config.seed, stratify=True)
+
+
+def test_the_export_serves_raw_rows_with_gaps_and_categories(messy_run, messy_csv):
+    import tensorflow as tf
+
+    from common.data import tables
+    from common.serving import inference
+    from common.serving.predict import input_kinds
+
+    run_dir, _ = messy_run
+    exported = inference.export(str(run_dir))
+    assert (exported / "labels.txt").read_text().split() == ["benign", "malignant"]
+    model = load_model_safely(run_dir)
+    columns, count = tables.rows_for_model(messy_csv, input_kinds(model), "diagnosis")
+    assert any(np.isnan(values).any() for values in columns.values() if values.dtype.kind == "f")
+    served = tf.saved_model.load(str(exported)).signatures["serving_default"](
+        **{name: tf.constant(values) for name, values in columns.items()}
+    )
+    (probabilities,) = served.values()
+    kept = model.predict(tf.data.Dataset.from_tensor_slices(columns).batch(64), verbose=0)
+    assert probabilities.shape == (count, 1)
+    assert np.allclose(probabilities.numpy(), kept, atol=1e-5)
+
+
+def load_model_safely(run_dir: Path):
+    from common.training.driver import load_model
+
+    return load_model(run_dir / "best.keras")
