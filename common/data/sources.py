@@ -50,10 +50,6 @@ class Dataset:
     def num_classes(self) -> int | None:
         return len(self.class_names) if self.class_names else None
 
-    @property
-    def streaming(self) -> bool:
-        return isinstance(self.x_train, files.FileSet)
-
 
 def take(x: Any, index: np.ndarray) -> Any:
     """Rows `index` of arrays, a DataFrame or a FileSet."""
@@ -395,19 +391,13 @@ def _load_folder(name: str, data: DataConfig, seed: int, stratify: bool) -> Data
 
 
 def _load_npz_file(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
-    from sklearn.model_selection import train_test_split
-
     with np.load(data.path, allow_pickle=False) as arrays:
         arrays = dict(arrays)
     if {"x_train", "y_train", "x_test", "y_test"} <= arrays.keys():
         return Dataset(arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"])
     if {"x", "y"} <= arrays.keys():
-        x_train, x_test, y_train, y_test = train_test_split(
-            arrays["x"],
-            arrays["y"],
-            test_size=data.test_split,
-            random_state=seed,
-            stratify=arrays["y"] if stratify else None,
+        x_train, x_test, y_train, y_test = holdout_split(
+            arrays["x"], arrays["y"], data.test_split, seed, stratify
         )
         return Dataset(x_train, y_train, x_test, y_test)
     raise ConfigError(
