@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import math
 import re
+import reprlib
 import types
 import typing
 from collections.abc import Sequence
@@ -43,15 +45,30 @@ def config_names() -> list[str]:
     return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
 
 
+def _is_file(path: Path) -> bool:
+    """`path.is_file()`, with a name the system refuses (too long, say) counted as absent."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _shown(text: object) -> str:
+    """User text as it goes into a one-line message: itself, or its repr if it holds line
+    breaks or control characters (or is very long)."""
+    text = str(text)
+    return text if text.isprintable() and len(text) <= 200 else _REPR.repr(text)
+
+
 def find_config(target: str) -> Path:
     """A path to a YAML file, or a config name such as `binary` or `binary-imdb`."""
     path = Path(target)
     if path.suffix in (".yaml", ".yml") or path.parent != Path("."):
-        if not path.is_file():
-            raise UserError(f"config file not found: {target}")
+        if not _is_file(path):
+            raise UserError(f"config file not found: {_shown(target)}")
         return path
     named = CONFIG_DIR / f"{target}.yaml"
-    if not named.is_file():
+    if not _is_file(named):
         raise UserError(unknown_name("config or recipe", target, config_names()))
     return named
 
@@ -61,16 +78,42 @@ def find_config(target: str) -> Path:
 # --------------------------------------------------------------------------------------------
 
 
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """What went wrong, in one line; a Python tag (`!!python/object`) said plainly, since
+    `yaml.safe_load` refuses it on purpose."""
+    problem = " ".join(str(getattr(error, "problem", None) or error).split())
+    tag = re.search(r"tag '([^']*)'", problem)
+    if tag and "python/" in tag.group(1):
+        return (
+            f"malformed YAML: the tag {tag.group(1)!r} asks to build a Python object; configs "
+            "hold plain values only (remove the tag)."
+        )
+    if tag:
+        return (
+            f"malformed YAML: unknown tag {tag.group(1)!r}; configs hold plain values only "
+            "(remove the tag)."
+        )
+    return f"malformed YAML: {problem.rstrip('.')}."
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
     try:
-        with open(path, encoding="utf-8") as file:
-            data = yaml.safe_load(file)
+        text = path.read_text(encoding="utf-8")
+        check_nesting(text, str(path))
+        data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise UserError(f"{where}: malformed YAML: {error.problem}.") from None
+        raise UserError(f"{where}: {_yaml_problem(error)}") from None
+    except yaml.YAMLError as error:  # e.g. a control character the reader refuses
+        raise UserError(f"{path}: {_yaml_problem(error)}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path} is not UTF-8 text; save it as UTF-8.") from None
+    except RecursionError:  # the YAML composer recurses once per level of nesting
+        raise UserError(f"{path}: the YAML is nested too deep to be a config.") from None
     except OSError as error:
-        raise UserError(f"cannot read config {path}: {error.strerror}") from None
+        raise UserError(f"cannot read config {path}: {error.strerror or error}") from None
+    check_size(data, str(path))
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -78,6 +121,62 @@ def read_yaml(path: Path) -> dict[str, Any]:
             f"{path}: a config must be a mapping of sections, got {type(data).__name__}."
         )
     return data
+
+
+MAX_NODES = 100_000  # values in one YAML document, aliases expanded: far above any config
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlist = _REPR.maxdict = _REPR.maxset = _REPR.maxtuple = 10
+_REPR.maxlevel = 3
+
+
+MAX_DEPTH = 100  # flow brackets `[{` open at once: configs nest a few levels
+
+
+def check_nesting(text: str, where: str) -> None:
+    """Refuse deeply nested flow collections before PyYAML sees them: its scanner slows down
+    quadratically with `[[[[...` and its composer recurses once per level."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    if deepest > MAX_DEPTH:
+        raise UserError(
+            f"{where}: brackets nest {deepest} levels deep; a config nests a few levels."
+        )
+
+
+def check_size(data: Any, where: str) -> None:
+    """Refuse a YAML value that refers to itself (`&a [*a]`) or that aliases expand past
+    MAX_NODES values (a "billion laughs" document): everything after loading — merging,
+    copying, printing — walks the expanded tree, and would never finish."""
+    count = 0
+    on_path: set[int] = set()  # ids of the containers between the root and this value
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        value, leaving = stack.pop()
+        if leaving:
+            on_path.discard(id(value))
+            continue
+        count += 1
+        if count > MAX_NODES:
+            raise UserError(
+                f"{where}: the YAML expands to more than {MAX_NODES:,} values (anchors and "
+                "aliases nested too deep); write the config out plainly."
+            )
+        if isinstance(value, (dict, list)):
+            if id(value) in on_path:
+                raise UserError(
+                    f"{where}: an alias refers to the value that contains it (&a [*a]); "
+                    "a config must be a tree."
+                )
+            on_path.add(id(value))
+            stack.append((value, True))
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, False) for child in children)
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -103,7 +202,10 @@ def read_with_extends(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]
     if not isinstance(parent, str):
         raise ConfigError("extends", f"expected a config name or path, got {parent!r}.")
     beside = path.parent / parent
-    parent_path = beside if beside.is_file() else find_config(parent)
+    try:
+        parent_path = beside if _is_file(beside) else find_config(parent)
+    except UserError as error:
+        raise ConfigError("extends", f"in {path}: {error}") from None
     merged = deep_merge(read_with_extends(parent_path, (*seen, path)), data)
     # A search space is declared whole: a variant's `tune.space` replaces its parent's, so
     # that merging two specs of one key cannot make a spec of two kinds.
@@ -116,14 +218,21 @@ def read_with_extends(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]
 def parse_override(text: str) -> tuple[list[str], Any]:
     """`trainer.epochs=3` -> (["trainer", "epochs"], 3). Values are YAML scalars or lists."""
     key, sep, value = text.partition("=")
-    if not sep or not key or any(not part for part in key.split(".")):
+    if not sep or not key.isprintable() or any(not part for part in key.split(".")):
         raise UserError(
             f"override {text!r} must look like section.key=value, e.g. trainer.epochs=3."
         )
+    check_nesting(value, f"override {key}")
     try:
         parsed = yaml.safe_load(value) if value else None
-    except yaml.YAMLError:
-        raise UserError(f"override {text!r}: the value is not valid YAML.") from None
+    except yaml.YAMLError as error:
+        problem = _yaml_problem(error)
+        raise UserError(
+            f"override {_REPR.repr(text)}: the value is not valid YAML; {problem}"
+        ) from None
+    except RecursionError:
+        raise UserError(f"override {_REPR.repr(text)}: the value is nested too deep.") from None
+    check_size(parsed, f"override {key}")
     return key.split("."), parsed
 
 
@@ -169,7 +278,8 @@ def _type_name(annotation: Any) -> str:
 
 
 def _given(value: Any) -> str:
-    return f"{value!r} ({type(value).__name__})"
+    """The value a key was given, shortened: a message stays one readable line."""
+    return f"{_REPR.repr(value)} ({type(value).__name__})"
 
 
 def _coerce(value: Any, annotation: Any, key: str) -> Any:
@@ -196,7 +306,9 @@ def _coerce(value: Any, annotation: Any, key: str) -> Any:
         if isinstance(value, dict):
             key_type, value_type = typing.get_args(annotation)
             return {
-                _coerce(k, key_type, f"{key}.{k}"): _coerce(v, value_type, f"{key}.{k}")
+                _coerce(k, key_type, f"{key}.{_shown(k)}"): _coerce(
+                    v, value_type, f"{key}.{_shown(k)}"
+                )
                 for k, v in value.items()
             }
     elif annotation is bool:
@@ -206,19 +318,30 @@ def _coerce(value: Any, annotation: Any, key: str) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
     elif annotation is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):  # YAML 1.1 reads "1e-3" as a string
-            try:
-                return float(value)
-            except ValueError:
-                pass
+        number = _float(value)
+        if number is not None:
+            if not math.isfinite(number):
+                raise ConfigError(key, f"expected a finite number, got {_given(value)}.")
+            return number
     elif annotation is str:
         if isinstance(value, str):
             return value
     elif annotation is Any:
         return value
     raise ConfigError(key, f"expected {_type_name(annotation)}, got {_given(value)}.")
+
+
+def _float(value: Any) -> float | None:
+    """A number as a float, or None. YAML 1.1 reads "1e-3" as a string, so numeric text
+    counts; an integer too large for a float is infinite (and refused as such)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+    except ValueError:
+        return None
 
 
 def _check_bounds(value: Any, metadata: typing.Mapping[str, Any], key: str) -> None:
@@ -247,7 +370,7 @@ def build_section(cls: type, data: dict[str, Any], prefix: str = "") -> Any:
     hints = typing.get_type_hints(cls)
     values = {}
     for name, value in data.items():
-        key = f"{prefix}.{name}" if prefix else str(name)
+        key = f"{prefix}.{_shown(name)}" if prefix else _shown(name)
         if name not in fields:
             hint = did_you_mean(str(name), fields)
             valid = ", ".join(fields)
@@ -297,6 +420,16 @@ def options_class(recipe: str) -> type:
 
 def _check_dataset(config: Config) -> None:
     sources.check_source(config.data)
+
+
+SEED_RANGE = (0, 2**32 - 1)  # what NumPy, scikit-learn and Keras accept as a seed
+
+
+def _check_seeds(config: Config) -> None:
+    """Seeds within NumPy's range: a seed it refuses would fail only after the data loads."""
+    for key, seed in (("seed", config.seed), ("data.split_seed", config.data.split_seed)):
+        if seed is not None and not SEED_RANGE[0] <= seed <= SEED_RANGE[1]:
+            raise ConfigError(key, f"must be between 0 and 2**32 - 1, got {_REPR.repr(seed)}.")
 
 
 def _check_output_paths(config: Config) -> None:
@@ -394,6 +527,7 @@ def _check_tune_space(config: Config) -> None:
 
 
 CHECKS = (
+    _check_seeds,
     _check_output_paths,
     _check_dataset,
     _check_splits,
@@ -415,6 +549,11 @@ def from_dict(data: dict[str, Any], name: str = "") -> Config:
     recipe = data.get("recipe")
     if recipe is None:
         raise ConfigError("recipe", f"is required. Valid: {', '.join(recipe_names())}.")
+    if not isinstance(recipe, str):
+        raise ConfigError(
+            "recipe",
+            f"expected a recipe name, got {_given(recipe)}. Valid: {', '.join(recipe_names())}.",
+        )
     if recipe not in recipe_names():
         raise ConfigError("recipe", unknown_name("recipe", recipe, recipe_names()))
     model = data.get("model") or {}

@@ -62,6 +62,11 @@ def holdout_split(x: Any, y: np.ndarray, fraction: float, seed: int, stratify: b
     """(x_kept, x_held, y_kept, y_held): a seeded, optionally stratified cut of `fraction`."""
     from sklearn.model_selection import train_test_split
 
+    if len(x) != len(y):
+        raise UserError(
+            f"the inputs hold {len(x)} examples but the targets {len(y)}; give one target per "
+            "example."
+        )
     try:
         kept, held = train_test_split(
             np.arange(len(y)),
@@ -70,9 +75,10 @@ def holdout_split(x: Any, y: np.ndarray, fraction: float, seed: int, stratify: b
             stratify=y if stratify else None,
         )
     except ValueError as error:  # too few examples (per class) for the fraction asked
+        reason = " ".join(str(error).split())  # scikit-learn's messages may span lines
         raise UserError(
             f"{len(y)} examples are too few to hold out {fraction:.0%} of them"
-            f"{' with every class on both sides' if stratify else ''} ({error}). "
+            f"{' with every class on both sides' if stratify else ''} ({reason}). "
             "Bring more data, or change data.test_split / data.validation_split."
         ) from None
     return take(x, kept), take(x, held), y[kept], y[held]
@@ -117,25 +123,47 @@ KERAS_FILES = {
 def keras_file(name: str, data: DataConfig) -> str:
     """The local copy of a Keras dataset file: `data.path`, or Keras' verified download."""
     if data.path:
-        return data.path
+        return str(user_path(data.path))
     import keras
 
     filename, file_hash = KERAS_FILES[name]
     return keras.utils.get_file(filename, origin=KERAS_ORIGIN + filename, file_hash=file_hash)
 
 
-def read_npz(path: str) -> dict[str, np.ndarray]:
+def read_npz(path: str, keys: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
     """Arrays of an .npz; ragged (object) arrays through Keras' restricted unpickler, which
-    rebuilds NumPy arrays of plain Python values and refuses anything else."""
+    rebuilds NumPy arrays of plain Python values and refuses anything else. `keys`: the
+    arrays the dataset needs, each named if missing."""
     import pickle
+    import zipfile
 
     from keras.src.datasets import npz_utils
 
     try:
-        return dict(npz_utils.load_npz(path))
-    except (pickle.UnpicklingError, ValueError, OSError) as error:
+        arrays = dict(npz_utils.load_npz(path))
+    except (pickle.UnpicklingError, ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+        reason = " ".join(str(error).split())
         raise ConfigError(
-            "data.path", f"cannot read {path} as a Keras dataset file: {error}"
+            "data.path", f"cannot read {path} as a Keras dataset file: {reason}"
+        ) from None
+    missing = [key for key in keys if key not in arrays]
+    if missing:
+        raise ConfigError(
+            "data.path",
+            f"{path} lacks the arrays {', '.join(missing)} (it holds {', '.join(sorted(arrays))})"
+            "; give the file Keras downloads for this dataset.",
+        )
+    return arrays
+
+
+def _as_numbers(array: np.ndarray, dtype: str, key: str, path: str) -> np.ndarray:
+    """`array` as `dtype`, or a ConfigError naming the array: a file that is not the
+    dataset's is named here, not as a NumPy error later."""
+    try:
+        return np.asarray(array).astype(dtype)
+    except (ValueError, TypeError):
+        raise ConfigError(
+            "data.path", f"{path}: the array {key} does not hold numbers of one shape."
         ) from None
 
 
@@ -169,7 +197,7 @@ def _split_at(fraction: float, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def _load_imdb(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
-    arrays = read_npz(keras_file("imdb", data))
+    arrays = read_npz(keras_file("imdb", data), ("x_train", "y_train", "x_test", "y_test"))
     rng = np.random.RandomState(KERAS_SEED)
     x_train, y_train = _shuffled(rng, arrays["x_train"], arrays["y_train"])
     x_test, y_test = _shuffled(rng, arrays["x_test"], arrays["y_test"])
@@ -183,7 +211,7 @@ def _load_imdb(name: str, data: DataConfig, seed: int, stratify: bool) -> Datase
 
 
 def _load_reuters(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
-    arrays = read_npz(keras_file("reuters", data))
+    arrays = read_npz(keras_file("reuters", data), ("x", "y"))
     x, y = _shuffled(np.random.RandomState(KERAS_SEED), arrays["x"], arrays["y"])
     x = multi_hot(_word_indices(x, data.num_words), data.num_words)
     x_train, x_test, y_train, y_test = _split_at(data.test_split, x, y.astype("int32"))
@@ -192,11 +220,12 @@ def _load_reuters(name: str, data: DataConfig, seed: int, stratify: bool) -> Dat
 
 
 def _load_boston_housing(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
-    arrays = read_npz(keras_file("boston_housing", data))
-    x, y = _shuffled(np.random.RandomState(KERAS_SEED), arrays["x"], arrays["y"])
-    x_train, x_test, y_train, y_test = _split_at(
-        data.test_split, x.astype("float32"), y.astype("float32")
-    )
+    path = keras_file("boston_housing", data)
+    arrays = read_npz(path, ("x", "y"))
+    x = _as_numbers(arrays["x"], "float32", "x", path)
+    y = _as_numbers(arrays["y"], "float32", "y", path)
+    x, y = _shuffled(np.random.RandomState(KERAS_SEED), x, y)
+    x_train, x_test, y_train, y_test = _split_at(data.test_split, x, y)
     return Dataset(x_train, y_train, x_test, y_test)
 
 
@@ -207,12 +236,14 @@ def _pixels(x: np.ndarray, data: DataConfig) -> np.ndarray:
 
 
 def _load_mnist(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
-    arrays = read_npz(keras_file("mnist", data))
+    path = keras_file("mnist", data)
+    arrays = read_npz(path, ("x_train", "y_train", "x_test", "y_test"))
+    x_train, x_test = (_as_numbers(arrays[k], "uint8", k, path) for k in ("x_train", "x_test"))
     return Dataset(
-        _pixels(arrays["x_train"], data),
-        arrays["y_train"].astype("int32"),
-        _pixels(arrays["x_test"], data),
-        arrays["y_test"].astype("int32"),
+        _pixels(x_train, data),
+        _as_numbers(arrays["y_train"], "int32", "y_train", path),
+        _pixels(x_test, data),
+        _as_numbers(arrays["y_test"], "int32", "y_test", path),
         [str(digit) for digit in range(10)],
     )
 
@@ -253,7 +284,7 @@ def _load_fashion_mnist(name: str, data: DataConfig, seed: int, stratify: bool) 
     """Four gzipped IDX files, as keras.datasets.fashion_mnist reads them: downloaded by
     `keras.utils.get_file`, or from the folder `data.path`."""
     if data.path:
-        paths = [str(Path(data.path) / filename) for filename in FASHION_MNIST_FILES]
+        paths = [str(user_path(data.path) / filename) for filename in FASHION_MNIST_FILES]
     else:
         import keras
 
@@ -299,7 +330,7 @@ def _load_cifar10(name: str, data: DataConfig, seed: int, stratify: bool) -> Dat
     from keras.src.datasets.cifar import load_batch
 
     if data.path:
-        folder = Path(data.path)
+        folder = user_path(data.path)
     else:
         import keras
 
@@ -334,12 +365,20 @@ def _load_cifar10(name: str, data: DataConfig, seed: int, stratify: bool) -> Dat
 # --------------------------------------------------------------------------------------------
 
 
+MIN_ROWS = 5  # a table this short cannot be split into train, validation and test
+
+
 def _load_csv(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
     x, y, class_names, _ = tables.load_table(
-        Path(data.path), data.target, data.columns, stratify, data.features
+        user_path(data.path), data.target, data.columns, stratify, data.features
     )
-    if len(y) < 5:
-        raise ConfigError("data.path", f"{data.path} has {len(y)} rows; too few to split.")
+    if len(y) < MIN_ROWS:
+        rows = f"{len(y)} row" + ("" if len(y) == 1 else "s")
+        raise ConfigError(
+            "data.path",
+            f"{data.path} has {rows} of data; at least {MIN_ROWS} are needed to split off test "
+            "and validation examples. Bring more rows.",
+        )
     x_train, x_test, y_train, y_test = holdout_split(x, y, data.test_split, seed, stratify)
     return Dataset(x_train, y_train, x_test, y_test, class_names)
 
@@ -347,7 +386,7 @@ def _load_csv(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset
 def _load_folder(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
     """An image or text folder: class sub-folders, or train/ [validation/] [test/] of them."""
     kind = "image" if name == "image_folder" else "text"
-    root = Path(data.path).expanduser()
+    root = user_path(data.path)
     given = files.split_folders(root)
     if "train" not in given:
         folder = files.index_folder(root, kind, data.image_size, data.color_mode, data.num_words)
@@ -390,20 +429,111 @@ def _load_folder(name: str, data: DataConfig, seed: int, stratify: bool) -> Data
     )
 
 
-def _load_npz_file(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
-    with np.load(data.path, allow_pickle=False) as arrays:
-        arrays = dict(arrays)
-    if {"x_train", "y_train", "x_test", "y_test"} <= arrays.keys():
-        return Dataset(arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"])
-    if {"x", "y"} <= arrays.keys():
-        x_train, x_test, y_train, y_test = holdout_split(
-            arrays["x"], arrays["y"], data.test_split, seed, stratify
-        )
-        return Dataset(x_train, y_train, x_test, y_test)
-    raise ConfigError(
-        "data.path",
-        f"{data.path} holds {sorted(arrays)}; expected x_train, y_train, x_test, y_test or x, y.",
+NPZ_LAYOUTS = (("x_train", "y_train", "x_test", "y_test"), ("x", "y"))
+PLAIN_KINDS = "biuf"  # booleans, integers and floats: what trains without conversion
+
+
+def _objects(path: str, key: str = "") -> str:
+    where = f" in {key}" if key else ""
+    return (
+        f"{path} holds Python objects{where} (pickled data), which are not loaded; save plain "
+        "numeric arrays, e.g. np.savez(path, x=x.astype('float32'), y=y)."
     )
+
+
+def _plain_npz(path: str) -> dict[str, np.ndarray]:
+    """The arrays of a user's .npz, read with allow_pickle=False: a file holding Python
+    objects is refused by name, never unpickled."""
+    import zipfile
+
+    try:
+        with open(path, "rb") as file:
+            magic = file.read(6)
+    except OSError as error:
+        raise ConfigError("data.path", f"cannot read {path}: {error.strerror or error}.") from None
+    if magic[:1] == b"\x80":  # a pickle's protocol marker
+        raise ConfigError("data.path", _objects(path))
+    if not magic.startswith((b"PK", b"\x93NUMPY")):
+        raise ConfigError(
+            "data.path",
+            f"{path} is not an .npz file (NumPy's np.savez format); save the arrays with "
+            "np.savez(path, x=x, y=y).",
+        )
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except ValueError:  # an .npy of objects
+        raise ConfigError("data.path", _objects(path)) from None
+    except (OSError, EOFError, zipfile.BadZipFile) as error:
+        reason = " ".join(str(error).split())
+        raise ConfigError("data.path", f"cannot read {path} as an .npz file: {reason}") from None
+    if isinstance(loaded, np.ndarray):
+        raise ConfigError(
+            "data.path",
+            f"{path} is a single .npy array; save named arrays with np.savez(path, x=x, y=y).",
+        )
+    arrays = {}
+    with loaded:
+        for key in loaded.files:
+            try:
+                arrays[key] = loaded[key]
+                if not isinstance(arrays[key], np.ndarray):  # a zip member that is no .npy
+                    raise ValueError(key)
+            except ValueError as error:
+                if "allow_pickle" in str(error):
+                    raise ConfigError("data.path", _objects(path, key)) from None
+                raise ConfigError("data.path", f"{path}: the array {key} is damaged.") from None
+            except (OSError, EOFError, zipfile.BadZipFile):
+                raise ConfigError("data.path", f"{path}: the array {key} is damaged.") from None
+    return arrays
+
+
+def _check_npz(arrays: dict[str, np.ndarray], keys: tuple[str, ...], path: str) -> None:
+    """Numbers, one example per row, as many targets as inputs, and train and test alike."""
+    for key in keys:
+        array = arrays[key]
+        if array.dtype.kind not in PLAIN_KINDS:
+            raise ConfigError(
+                "data.path",
+                f"{path}: the array {key} holds {array.dtype} values; save plain numeric "
+                "arrays (class labels as integers 0, 1, ...).",
+            )
+        if array.ndim == 0 or len(array) == 0:
+            raise ConfigError(
+                "data.path", f"{path}: the array {key} holds no examples (shape {array.shape})."
+            )
+    for x_key, y_key in zip(keys[::2], keys[1::2], strict=True):
+        if len(arrays[x_key]) != len(arrays[y_key]):
+            raise ConfigError(
+                "data.path",
+                f"{path}: {x_key} has {len(arrays[x_key])} examples but {y_key} has "
+                f"{len(arrays[y_key])}; give one target per example.",
+            )
+    if len(keys) == 4 and arrays["x_train"].shape[1:] != arrays["x_test"].shape[1:]:
+        raise ConfigError(
+            "data.path",
+            f"{path}: x_train examples have shape {arrays['x_train'].shape[1:]} but x_test "
+            f"examples {arrays['x_test'].shape[1:]}; they must match.",
+        )
+
+
+def _load_npz_file(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
+    arrays = _plain_npz(str(user_path(data.path)))
+    for keys in NPZ_LAYOUTS:
+        if set(keys) <= arrays.keys():
+            _check_npz(arrays, keys, data.path)
+            break
+    else:
+        raise ConfigError(
+            "data.path",
+            f"{data.path} holds {sorted(arrays)}; expected x_train, y_train, x_test, y_test "
+            "or x, y.",
+        )
+    if len(keys) == 4:
+        return Dataset(arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"])
+    x_train, x_test, y_train, y_test = holdout_split(
+        arrays["x"], arrays["y"], data.test_split, seed, stratify
+    )
+    return Dataset(x_train, y_train, x_test, y_test)
 
 
 Loader = Callable[[str, DataConfig, int, bool], Dataset]
@@ -445,6 +575,27 @@ STREAMING = ("image_folder", "text_folder")  # FileSets: decoded batch by batch,
 FOLDERS = {"fashion_mnist": FASHION_MNIST_FILES, "cifar10": CIFAR10_FILES}
 
 
+def user_path(text: str) -> Path:
+    """`data.path` as a Path, `~` expanded; a path that cannot name a file (control
+    characters, an unknown `~user`) is refused here, so later messages print it on one line."""
+    if not text.isprintable():
+        raise ConfigError(
+            "data.path", f"{text!r} holds a line break or control character; fix the path."
+        )
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # ~user of no known user
+        raise ConfigError("data.path", f"{text}: cannot expand '~' (no such user).") from None
+
+
+def _exists(path: Path, test=Path.is_file) -> bool:
+    """`test(path)`, with a name the system refuses (too long, say) counted as not found."""
+    try:
+        return test(path)
+    except OSError:
+        return False
+
+
 def check_source(data: DataConfig) -> None:
     """Config-time checks that need no data loaded: names, files and folders."""
     if data.dataset not in DATASETS:
@@ -452,14 +603,14 @@ def check_source(data: DataConfig) -> None:
     if data.dataset in NEEDS_PATH and not data.path:
         what = "a folder" if data.dataset in STREAMING else "a file"
         raise ConfigError("data.path", f"dataset {data.dataset!r} needs {what}: set data.path.")
-    path = Path(data.path).expanduser() if data.path else None
+    path = user_path(data.path) if data.path else None
     if path and (data.dataset in FOLDERS or data.dataset in STREAMING):
-        if not path.is_dir():
+        if not _exists(path, Path.is_dir):
             raise ConfigError("data.path", f"{data.dataset} reads a folder; not found: {path}")
-        missing = [f for f in FOLDERS.get(data.dataset, ()) if not (path / f).is_file()]
+        missing = [f for f in FOLDERS.get(data.dataset, ()) if not _exists(path / f)]
         if missing:
             raise ConfigError("data.path", f"{path} lacks {', '.join(missing)}.")
-    elif path and not path.is_file():
+    elif path and not _exists(path):
         raise ConfigError("data.path", f"file not found: {path}")
     if data.dataset == "csv":
         header = tables.header(path)

@@ -32,15 +32,77 @@ INTEGER_CATEGORIES = 10  # integer columns with at most this many values are cat
 STRAY_TEXT = 0.05  # a column whose cells are at least 95% numbers has a typo, not categories
 
 
-def header(path: Path) -> list[str]:
-    """The column names on the first line (no pandas: config checks answer instantly)."""
+ENCODING = "utf-8-sig"  # UTF-8, with or without the byte-order mark Excel writes
+
+
+def _rows(path: Path):
+    """(line number, stripped cells) of each non-blank row, read by the csv module: each
+    problem a one-line UserError naming the file (and the line, where it is known)."""
     import csv
 
     try:
-        with open(path, newline="", encoding="utf-8") as file:
-            return [name.strip() for name in next(csv.reader(file), [])]
+        with open(path, newline="", encoding=ENCODING) as file:
+            reader = csv.reader(file, skipinitialspace=True)
+            try:
+                start = 1  # a quoted cell may span lines: a row is named by its first
+                for row in reader:
+                    if any(cell.strip() for cell in row):
+                        yield start, [cell.strip() for cell in row]
+                    start = reader.line_num + 1
+            except csv.Error as error:
+                raise UserError(
+                    f"{path} line {reader.line_num} is not well-formed CSV ({error}); fix or "
+                    "remove that line."
+                ) from None
     except UnicodeDecodeError:
         raise UserError(f"{path} is not UTF-8 text; save it as UTF-8 CSV.") from None
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror or error}.") from None
+
+
+def _check_names(names: list[str], path: Path) -> None:
+    """Column names are how configs and predictions address columns: each printable, once."""
+    for name in names:
+        if not name.isprintable():
+            raise UserError(
+                f"{path}: the column name {name!r} holds a line break or control character; "
+                "rename the column."
+            )
+    seen = set()
+    for name in names:
+        if name and name in seen:
+            raise UserError(
+                f"{path}: the column {name!r} appears twice in the header; give each column "
+                "its own name."
+            )
+        seen.add(name)
+
+
+def header(path: Path) -> list[str]:
+    """The column names on the first non-blank line (no pandas: config checks answer
+    instantly)."""
+    for _, names in _rows(path):
+        _check_names(names, path)
+        return names
+    raise UserError(f"{path} is empty; expected a header line and rows.")
+
+
+def check_rows(path: Path) -> None:
+    """Every row has one cell per column: pandas would silently pad a short row with gaps
+    (and refuses a long one with a C-parser message), so a truncated line would train as
+    missing values. The first ragged line is named."""
+    rows = _rows(path)
+    _, names = next(rows, (0, None))
+    if names is None:
+        raise UserError(f"{path} is empty; expected a header line and rows.")
+    for line, row in rows:
+        if len(row) != len(names):
+            cells = f"{len(row)} cell" + ("" if len(row) == 1 else "s")
+            raise UserError(
+                f"{path} line {line} has {cells}, but the header names {len(names)} columns; "
+                "give every row one cell per column (an empty cell is a gap: 1,,0; a quote "
+                'opened in a cell must be closed: "a, b").'
+            )
 
 
 def read_csv(path: Path, text: bool = True):
@@ -48,15 +110,18 @@ def read_csv(path: Path, text: bool = True):
     gap), for typing here; otherwise pandas' own types (time series)."""
     import pandas as pd
 
+    header(path)
+    if text:
+        check_rows(path)
     options = {"dtype": str, "keep_default_na": False} if text else {}
     try:
-        table = pd.read_csv(path, skipinitialspace=True, encoding="utf-8", **options)
+        table = pd.read_csv(path, skipinitialspace=True, encoding=ENCODING, **options)
     except UnicodeDecodeError:
         raise UserError(f"{path} is not UTF-8 text; save it as UTF-8 CSV.") from None
     except pd.errors.EmptyDataError:
         raise UserError(f"{path} is empty; expected a header line and rows.") from None
-    except pd.errors.ParserError as error:
-        first = str(error).strip().splitlines()[0]
+    except (pd.errors.ParserError, ValueError) as error:
+        first = " ".join(str(error).split())[:200]
         raise UserError(f"{path} is not a well-formed CSV: {first}") from None
     table.columns = [str(column).strip() for column in table.columns]
     return table.apply(lambda column: column.str.strip()) if text else table
