@@ -12,17 +12,22 @@ TensorFlow is imported only by the commands that build models.
     cookbook tune binary --workers 2                (a chief and two workers on 127.0.0.1)
     cookbook sample runs/gan-conditional/latest --n 64 --label 3
     cookbook gradcam runs/convnet/latest photo.png   (where the classifier looked)
+    cookbook report runs/binary/latest              (one HTML page: curves, scores, pictures)
+    cookbook runs binary                            (finished runs and their test scores)
+    cookbook export runs/multiclass/latest --format tflite --quantize int8
+    cookbook train binary --seeds 0,1,2             (one run per seed, then mean ± std)
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
 import sys
 
 from common import config as config_module
-from common.errors import EXIT_USAGE, UserError
+from common.errors import EXIT_ENVIRONMENT, EXIT_USAGE, Terminated, UserError
 
 VERBOSE = "COOKBOOK_VERBOSE"  # set by --verbose, read by the workers a launcher starts
 
@@ -86,6 +91,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from common.training import runs
 
+    if args.restart and not args.resume:
+        raise UserError("--restart goes with --resume RUN: it trains that run again from epoch 1.")
+    if args.seeds is not None:
+        return train_seeds(args)
     folder = args.resume or args.run_dir
     if folder and (Path(folder) / "config.yaml").is_file():
         if args.target or args.overrides:
@@ -117,11 +126,47 @@ def cmd_train(args: argparse.Namespace) -> int:
         if not (Path(run_dir) / "config.yaml").is_file():
             runs.write_config(Path(run_dir), config)
         return launch.launch_training(Path(run_dir), args.workers)
+    if args.restart:
+        runs.clear_progress(Path(run_dir))
     _quiet_tensorflow()
     from common.training import driver
 
     driver.train(config, Path(run_dir) if run_dir else None)
     return 0
+
+
+def train_seeds(args: argparse.Namespace) -> int:
+    """`--seeds 0,1,2`: one run per seed on the same split (`data.split_seed` stays at the
+    config's seed unless given), then the test metrics' mean ± std over the seeds."""
+    if args.resume or args.run_dir or args.workers:
+        raise UserError("--seeds starts new runs; drop --resume, --run-dir and --workers.")
+    if not args.target:
+        raise UserError("name a recipe or config, e.g. `cookbook train binary --seeds 0,1,2`.")
+    seeds = _seed_list(args.seeds)
+    base = config_module.load_config(args.target, args.overrides)
+    split_seed = [] if base.data.split_seed is not None else [f"data.split_seed={base.seed}"]
+    configs = [
+        config_module.load_config(args.target, [*args.overrides, *split_seed, f"seed={seed}"])
+        for seed in seeds
+    ]
+    _quiet_tensorflow()
+    from common.training import driver
+
+    results = [driver.train(config) for config in configs]
+    driver.print_seed_summary(base, seeds, results)
+    return 0
+
+
+def _seed_list(text: str) -> list[int]:
+    try:
+        seeds = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise UserError(
+            f"--seeds takes numbers separated by commas, e.g. 0,1,2; got {text!r}."
+        ) from None
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise UserError(f"--seeds needs distinct seeds, e.g. 0,1,2; got {text!r}.")
+    return seeds
 
 
 def _set_tuner_role(args: argparse.Namespace) -> None:
@@ -226,6 +271,10 @@ def cmd_use(args: argparse.Namespace) -> int:
     from common.training import runs
 
     runs.open_run(args.run)
+    if args.command == "export" and args.quantize and args.format != "tflite":
+        raise UserError(
+            "--quantize needs --format tflite: cookbook export RUN --format tflite --quantize int8."
+        )
     if args.command == "predict":
         for path in args.inputs:
             if not Path(path).exists():
@@ -236,12 +285,30 @@ def cmd_use(args: argparse.Namespace) -> int:
 
         predict.predict(args.run, args.inputs, args.output)
         return 0
-    from common.serving import inference
-
     if args.command == "evaluate":
+        from common.serving import inference
+
         inference.evaluate(args.run)
     else:
-        inference.export(args.run)
+        from common.serving import export
+
+        export.export(args.run, args.format, args.quantize)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """One self-contained HTML page for one run, or a comparison of several."""
+    from common.reporting import report
+
+    print(report.write_report(args.runs, args.output))
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    """A table of finished runs with their key test metric, baseline and reference."""
+    from common.reporting import report
+
+    report.print_runs(args.config, args.root)
     return 0
 
 
@@ -277,7 +344,7 @@ def parser() -> argparse.ArgumentParser:
         description="Keras 3 / TensorFlow training recipes driven by YAML configs.",
         epilog="Overrides are dotted keys: "
         "trainer.epochs=3 model.units=[64,64] optimizer.learning_rate=3e-4. "
-        "--verbose (anywhere) keeps TensorFlow's start-up log.",
+        "--verbose (anywhere) keeps TensorFlow's start-up log; --debug shows tracebacks.",
     )
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -304,6 +371,16 @@ def parser() -> argparse.ArgumentParser:
     train_command = add("train", cmd_train, "train a config in a new run folder", target="optional")
     train_command.add_argument("--resume", metavar="RUN", help="continue an unfinished run folder")
     train_command.add_argument(
+        "--restart",
+        action="store_true",
+        help="with --resume: forget the run's progress (a damaged backup) and train it again",
+    )
+    train_command.add_argument(
+        "--seeds",
+        metavar="S,S,...",
+        help="one run per seed on the same split, then mean ± std of the test metrics",
+    )
+    train_command.add_argument(
         "--run-dir",
         metavar="RUN",
         help="train into this folder (the same path on every worker of a cluster)",
@@ -319,7 +396,7 @@ def parser() -> argparse.ArgumentParser:
     for name, help_text in (
         ("evaluate", "score a run's best.keras on its test split again"),
         ("predict", "predict raw inputs with best.keras: CSV rows, images, text lines"),
-        ("export", "export a run's best.keras as a TensorFlow SavedModel for serving"),
+        ("export", "export a run's best.keras (SavedModel or TFLite), scored on the test split"),
     ):
         use_command = add(name, cmd_use, help_text, target="none")
         use_command.add_argument("run", metavar="RUN", help="a finished run folder")
@@ -334,6 +411,30 @@ def parser() -> argparse.ArgumentParser:
             use_command.add_argument(
                 "--output", metavar="CSV", help="write the predictions here (default: stdout)"
             )
+        if name == "export":
+            use_command.add_argument(
+                "--format",
+                choices=["saved_model", "tflite"],
+                default="saved_model",
+                help="saved_model (TF Serving) or tflite (devices); default saved_model",
+            )
+            use_command.add_argument(
+                "--quantize",
+                choices=["dynamic", "float16", "int8"],
+                help="tflite only: dynamic-range, float16 or int8 (calibrated on training samples)",
+            )
+    report_command = add(
+        "report", cmd_report, "write a self-contained HTML report of runs", target="none"
+    )
+    report_command.add_argument(
+        "runs", nargs="+", metavar="RUN", help="run folders, or runs/<config>/ for all its runs"
+    )
+    report_command.add_argument(
+        "--output", metavar="HTML", help="default: RUN/report.html (several runs: report.html)"
+    )
+    runs_command = add("runs", cmd_runs, "list finished runs with their test score", target="none")
+    runs_command.add_argument("config", nargs="?", help="only this config's runs")
+    runs_command.add_argument("--root", default="runs", help="the runs folder (default: runs)")
     gradcam_command = add(
         "gradcam", cmd_gradcam, "Grad-CAM heatmaps of an image classifier run", target="none"
     )
@@ -355,9 +456,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     command_line = parser()
-    if "--verbose" in (argv if argv is not None else sys.argv[1:]):
+    argv = list(argv if argv is not None else sys.argv[1:])
+    if "--verbose" in argv:
         os.environ[VERBOSE] = "1"  # before any TensorFlow import; inherited by workers
-        argv = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--verbose"]
+    if "--debug" in argv:
+        os.environ["COOKBOOK_DEBUG"] = "1"  # tracebacks for every error
+    argv = [a for a in argv if a not in ("--verbose", "--debug")]
     # Overrides may follow options too (`train binary --workers 2 trainer.epochs=3`).
     args, extra = command_line.parse_known_args(argv)
     stray = [token for token in extra if token.startswith("-") or "=" not in token]
@@ -369,6 +473,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except UserError as error:
+        if os.environ.get("COOKBOOK_DEBUG"):
+            raise
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except (KeyboardInterrupt, Terminated) as stop:
@@ -376,17 +482,39 @@ def main(argv: list[str] | None = None) -> int:
         how = "terminated" if isinstance(stop, Terminated) else "interrupted"
         from common.training import runs
 
-        folder = runs.ACTIVE or "RUN_FOLDER"
-        print(
-            f"\n{how}; `cookbook {args.command} --resume {folder}` continues the {what}.",
-            file=sys.stderr,
-        )
+        if runs.ACTIVE and args.command in ("train", "tune"):
+            hint = f"`cookbook {args.command} --resume {runs.ACTIVE}` continues the {what}."
+        else:
+            hint = "nothing was left to resume."
+        print(f"\n{how}; {hint}", file=sys.stderr)
         return 143 if isinstance(stop, Terminated) else 130
+    except Exception as error:
+        message = environment_error(error)
+        if message is None or os.environ.get("COOKBOOK_DEBUG"):
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(error, FileNotFoundError) else EXIT_ENVIRONMENT
 
 
-class Terminated(Exception):
-    """SIGTERM, turned into an exception so the run stops like Ctrl-C does: the backup holds
-    the last finished epoch, and the user hears how to resume."""
+def environment_error(error: Exception) -> str | None:
+    """One line for what the machine refused (a read-only or full disk, a missing permission,
+    memory), or None for a bug, which keeps its traceback."""
+    if isinstance(error, OSError) and error.errno is not None:
+        where = f": {error.filename}" if error.filename else ""
+        fix = {
+            errno.ENOSPC: " Free some space (or set output.dir elsewhere) and resume the run.",
+            errno.EROFS: " Set output.dir to a writable folder.",
+            errno.EACCES: " Set output.dir to a folder you may write, or fix its permissions.",
+            errno.EPERM: " Set output.dir to a folder you may write, or fix its permissions.",
+            errno.ENOTDIR: " A file stands where a folder is needed; set output.dir elsewhere.",
+        }.get(error.errno, "")
+        return f"{error.strerror}{where}.{fix}"
+    tf = sys.modules.get("tensorflow")
+    if tf is not None and isinstance(
+        error, tf.errors.PermissionDeniedError | tf.errors.ResourceExhaustedError
+    ):
+        return f"{type(error).__name__}: {error.message.strip().splitlines()[0][:300]}"
+    return None
 
 
 def _terminate(signum, frame) -> None:

@@ -10,6 +10,7 @@ import difflib
 from collections.abc import Iterable
 
 EXIT_USAGE = 2
+EXIT_ENVIRONMENT = 1  # the machine, not the request: a read-only folder, a full disk
 
 
 class UserError(Exception):
@@ -34,3 +35,8 @@ def unknown_name(what: str, name: object, valid: Iterable[str]) -> str:
     """`Unknown optimizer 'adamm'. Did you mean 'adam'? Valid: sgd, rmsprop, adam, adamw.`"""
     valid = list(valid)
     return f"unknown {what} {name!r}.{did_you_mean(str(name), valid)} Valid: {', '.join(valid)}."
+
+
+class Terminated(Exception):
+    """SIGTERM, turned into an exception so a run stops like Ctrl-C does: the backup holds
+    the last finished epoch, and the user hears how to resume."""

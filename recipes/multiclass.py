@@ -19,5 +19,11 @@ TASK = "multiclass"
 def build_model(split, options):
     inputs, x = preprocessing.model_input(split.x_train, normalize=options.normalize)
     x = dense.dense_stack(x, options)
-    outputs = tasks.head(x, TASK, split.num_classes, targets=split.y_train)
+    outputs = tasks.head(
+        x,
+        TASK,
+        split.num_classes,
+        targets=split.y_train,
+        kernel_regularizer=dense.regularizer(options.l1, options.l2),
+    )
     return keras.Model(inputs, outputs, name="multiclass_classifier")

@@ -43,9 +43,16 @@ COOKBOOK = [sys.executable, "-m", "common.cli"]
 TINY = ["trainer.epochs=2", "trainer.verbose=0", "trainer.early_stopping.enabled=false"]
 
 
+# binary and multiclass train their final model on all training data (no validation split);
+# most tests exercise the validation path (best.keras by val_loss, early stopping), so they
+# get the 20% split back unless a test says otherwise.
+VALIDATED = {"binary": ["data.validation_split=0.2"], "multiclass": ["data.validation_split=0.2"]}
+
+
 def tiny(target: str, output_dir: Path, *overrides: str) -> Config:
     """`target` shrunk for a test: TINY first, so a test's own overrides win."""
-    return load_config(target, [*TINY, f"output.dir={output_dir}", *overrides])
+    validated = VALIDATED.get(target, [])
+    return load_config(target, [*TINY, *validated, f"output.dir={output_dir}", *overrides])
 
 
 def cookbook(*args: str, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:

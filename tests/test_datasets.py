@@ -120,7 +120,7 @@ def test_npz_without_the_expected_arrays(tmp_path):
 
 
 def test_holdout_is_stratified_and_disjoint():
-    config = load_config("binary")
+    config = load_config("binary", ["data.validation_split=0.2"])
     data = sources.load(config.data, config.seed, stratify=True)
     split = splits.holdout(data, config.data, config.seed, stratify=True)
     total = len(data.x_train) + len(data.x_test)

@@ -3,6 +3,8 @@ that are not runs. Each answer is one line, exit code 2, and nothing is left hal
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -14,12 +16,17 @@ from tests.conftest import cookbook, tiny
 
 
 def test_a_nan_loss_stops_at_once_and_keeps_the_last_good_epoch(tmp_path):
+    """Two good epochs, then a step schedule multiplies the rate by 1e9: the run stops in
+    epoch 3, keeps epochs 1-2 (history, backup) and is marked failed with the reason."""
     config = tiny(
         "regression",
         tmp_path / "runs",
         "data.split=holdout",
         "optimizer.name=sgd",
-        "optimizer.learning_rate=1.0e+6",  # diverges: the loss overflows within an epoch or two
+        "optimizer.learning_rate=1.0e-4",
+        "optimizer.schedule.name=step",
+        "optimizer.schedule.boundaries=[2]",
+        "optimizer.schedule.factors=[1.0e+12]",  # from epoch 3 on: diverges at once
         "trainer.epochs=5",
     )
     with pytest.raises(UserError, match="loss became .*learning_rate.*clipnorm"):
@@ -27,8 +34,27 @@ def test_a_nan_loss_stops_at_once_and_keeps_the_last_good_epoch(tmp_path):
     (run_dir,) = [p for p in (tmp_path / "runs" / "regression").iterdir() if not p.is_symlink()]
     assert not (run_dir / "metrics.json").exists()
     history = runs.read_history(run_dir / "history.csv")
+    assert len(history) == 2
     assert all(np.isfinite(float(row["loss"])) for row in history)
     assert runs.backup_epoch(run_dir / "backup" / "chief" / "holdout") == len(history)
+    failed = json.loads((run_dir / "failed.json").read_text(encoding="utf-8"))
+    assert "loss became" in failed["reason"]
+
+
+def test_a_run_that_fails_before_its_first_epoch_is_removed_and_latest_kept(tmp_path):
+    earlier, _ = train(tiny("regression", tmp_path / "runs", "data.split=holdout"))
+    config = tiny(
+        "regression",
+        tmp_path / "runs",
+        "data.split=holdout",
+        "optimizer.name=sgd",
+        "optimizer.learning_rate=1.0e+6",  # the loss overflows in the first epoch
+    )
+    with pytest.raises(UserError, match="loss became"):
+        train(config)
+    group = tmp_path / "runs" / "regression"
+    assert [p for p in group.iterdir() if not p.is_symlink()] == [earlier]
+    assert (group / "latest").resolve() == earlier.resolve()
 
 
 @pytest.mark.parametrize(
@@ -113,3 +139,80 @@ def test_sigterm_prints_the_real_resume_command_and_the_run_resumes(tmp_path):
     assert result.returncode == 0, result.stderr
     rows = runs.read_history(run_dir / "history.csv")
     assert [int(row["epoch"]) for row in rows] == list(range(40))
+
+
+def test_the_runs_folder_that_cannot_be_written_is_an_environment_error(tmp_path):
+    """Exit 1 (the machine, not the request), one line naming the path; nothing trains."""
+    (tmp_path / "file").write_text("not a folder")
+    result = cookbook("train", "regression", f"output.dir={tmp_path / 'file' / 'runs'}")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "Not a directory" in result.stderr and "output.dir" in result.stderr
+
+
+def test_a_damaged_backup_offers_restart_and_restart_trains_again(tmp_path):
+    run_dir, _ = train(tiny("regression", tmp_path, "data.split=holdout"))
+    # What a kill on a full disk leaves: an unfinished run whose backup is cut short.
+    (run_dir / "metrics.json").unlink()
+    backup = run_dir / "backup" / "chief" / "holdout"
+    backup.mkdir(parents=True)
+    (backup / "training_metadata.json").write_text('{"epo')
+    (backup / "latest.weights.h5").write_bytes(b"\x89HDF\r\n")
+    result = cookbook("train", "--resume", str(run_dir))
+    assert result.returncode == 2, result.stderr
+    assert "cannot be read" in result.stderr and "--restart" in result.stderr
+    assert "Traceback" not in result.stderr
+    restarted = cookbook("train", "--resume", str(run_dir), "--restart")
+    assert restarted.returncode == 0, restarted.stderr
+    metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["epochs"] == 2 and len(runs.read_history(run_dir / "history.csv")) == 2
+
+
+def test_a_model_with_code_is_refused_without_suggesting_unsafe_loading(tmp_path):
+    import keras
+
+    run_dir, _ = train(tiny("regression", tmp_path, "data.split=holdout"))
+    inputs = keras.Input((10,))
+    outputs = keras.layers.Lambda(lambda x: x * 2)(inputs)
+    keras.Model(inputs, outputs).save(run_dir / "best.keras")
+    result = cookbook("evaluate", str(run_dir))
+    assert result.returncode == 2, result.stderr
+    assert "Lambda" in result.stderr and "safe mode" in result.stderr
+    assert "safe_mode=False" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_kills_at_random_instants_leave_a_run_that_resumes_to_the_end(tmp_path):
+    """SIGKILL at random moments (often mid-save: a backup every epoch, best.keras on every
+    improvement, history rows), three times; each resume continues, and the finished run has
+    one history row per epoch, a loadable best.keras and a complete metrics.json."""
+    import random
+    import subprocess
+    import time
+
+    from tests.conftest import COOKBOOK, PROJECT_ROOT
+
+    epochs, chance = 40, random.Random(0)
+    command = [
+        *COOKBOOK, "train", "binary", f"output.dir={tmp_path}", f"trainer.epochs={epochs}",
+        "data.validation_split=0.2", "trainer.early_stopping.enabled=false",
+        "data.batch_size=16", "trainer.verbose=0",
+    ]  # fmt: skip
+    for _ in range(3):
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL)
+        time.sleep(chance.uniform(5.0, 9.0))
+        process.kill()
+        process.wait(timeout=30)
+        run_dir = (tmp_path / "binary" / "latest").resolve()
+        command = [*COOKBOOK, "train", "--resume", str(run_dir)]
+        if (run_dir / "metrics.json").exists():
+            break
+    finished = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr
+    metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    history = runs.read_history(run_dir / "history.csv")
+    assert [int(row["epoch"]) for row in history] == list(range(epochs))
+    assert metrics["test"]["accuracy"] > metrics["baseline"]["accuracy"]
+    from common.training.driver import load_model
+
+    assert load_model(run_dir / "best.keras") is not None

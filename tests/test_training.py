@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -20,9 +21,10 @@ from tensorboard.backend.event_processing import event_accumulator
 
 from common.config import load_config
 from common.data import sources, splits
+from common.errors import UserError
 from common.training import runs
 from common.training.driver import train
-from tests.conftest import COOKBOOK, PROJECT_ROOT, tiny
+from tests.conftest import COOKBOOK, PROJECT_ROOT, cookbook, tiny
 
 
 def scalars(log_dir: Path, tag: str) -> list[float]:
@@ -218,6 +220,7 @@ def test_class_weights_schedules_and_optimizers_train(tmp_path):
         [
             "optimizer.name=rmsprop",
             "trainer.reduce_on_plateau.enabled=true",
+            "optimizer.schedule.name=constant",
             "trainer.steps_per_execution=4",
         ],
     ):
@@ -248,14 +251,11 @@ def test_killed_run_resumes_from_the_last_finished_epoch(tmp_path):
     )
     group = tmp_path / "binary"
     deadline = time.monotonic() + 120
+    backup = group / "latest" / "backup" / "chief" / "holdout"
     while time.monotonic() < deadline:
-        rows = (
-            runs.read_history(group / "latest" / "history.csv")
-            if (group / "latest").exists()
-            else []
-        )
-        if len(rows) >= 3:
-            break
+        with contextlib.suppress(UserError):  # a metadata file caught mid-write
+            if runs.backup_epoch(backup) >= 3:
+                break
         time.sleep(0.05)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=30)
@@ -292,7 +292,7 @@ def test_check_builds_and_takes_one_step(tmp_path):
 
 
 def test_holdout_split_fractions_are_of_all_data():
-    config = load_config("multiclass")
+    config = load_config("multiclass", ["data.validation_split=0.2"])
     data = sources.load(config.data, config.seed, stratify=True)
     split = splits.holdout(data, config.data, config.seed, stratify=True)
     total = len(data.x_train) + len(data.x_test)
@@ -325,3 +325,38 @@ def test_early_stopping_resumes_its_patience_from_history(tmp_path):
     assert (stopping.best, stopping.best_epoch, stopping.wait) == (0.5, 1, 2)
     stopping.on_epoch_end(4, {"val_loss": 0.52})  # the third epoch without improvement
     assert stopping.model.stop_training, "stops where an uninterrupted run would"
+
+
+def test_a_run_records_its_reference_and_test_predictions(binary_run):
+    """metrics.json: a scikit-learn reference on the same split beside the baseline; the test
+    predictions the report draws its ROC and confusion matrix from."""
+    run_dir, metrics = binary_run
+    assert metrics["reference_model"] in ("LogisticRegression", "SVC", "SVC (unscaled)")
+    assert metrics["reference"]["accuracy"] > metrics["baseline"]["accuracy"] + 0.2
+    assert set(metrics["reference"]) == set(metrics["test"])
+    rows = (run_dir / "test_predictions.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "target,probability" and len(rows) == 1 + 114
+    probabilities = np.array([float(row.split(",")[1]) for row in rows[1:]])
+    targets = np.array([float(row.split(",")[0]) for row in rows[1:]])
+    accuracy = float(np.mean((probabilities > 0.5) == targets))
+    assert accuracy == pytest.approx(metrics["test"]["accuracy"], abs=1e-6)
+
+
+@pytest.mark.slow
+def test_seeds_train_one_run_each_and_report_mean_and_std(tmp_path):
+    result = cookbook(
+        "train", "regression", "--seeds", "0,1", f"output.dir={tmp_path}",
+        "data.split=holdout", "trainer.epochs=3", "trainer.verbose=0",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "2 seeds (0, 1)" in result.stdout and "±" in result.stdout
+    (summary_path,) = (tmp_path / "regression").glob("seeds-*.json")
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    assert summary["seeds"] == [0, 1] and len(summary["runs"]) == 2
+    maes = [
+        json.loads((Path(run) / "metrics.json").read_text(encoding="utf-8"))["test"]["mae"]
+        for run in summary["runs"]
+    ]
+    assert summary["test"]["mae"]["mean"] == pytest.approx(np.mean(maes))
+    assert summary["test"]["mae"]["std"] == pytest.approx(np.std(maes))
+    assert maes[0] != maes[1]  # the seeds differ, the split does not

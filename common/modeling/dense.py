@@ -20,9 +20,11 @@ def regularizer(l1: float, l2: float) -> keras.regularizers.Regularizer | None:
 def dense_stack(x: keras.KerasTensor, options: DenseStackOptions) -> keras.KerasTensor:
     """Dense -> [BatchNorm] -> activation -> [Dropout], once per entry of `options.units`,
     configured by the model keys the tabular recipes share: units, activation, dropout, l1,
-    l2, batch_norm. Image-shaped features are flattened first."""
+    l2, batch_norm, input_noise. Image-shaped features are flattened first."""
     if len(x.shape) > 2:
         x = layers.Flatten(name="flatten")(x)
+    if options.input_noise:
+        x = layers.GaussianNoise(options.input_noise, name="input_noise")(x)
     for index, width in enumerate(options.units, start=1):
         x = layers.Dense(
             width,

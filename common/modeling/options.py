@@ -58,6 +58,9 @@ class DenseStackOptions:
     l2: float = nonnegative(0.0)
     batch_norm: bool = False
     normalize: bool = True
+    # Standard deviation of Gaussian noise added to the (normalised) inputs in training only:
+    # augmentation for features that have no natural transformations.
+    input_noise: float = nonnegative(0.0)
 
 
 FLIPS = ("horizontal", "vertical", "horizontal_and_vertical")

@@ -42,9 +42,12 @@ def head(
     task: str,
     num_classes: int | None = None,
     targets: np.ndarray | None = None,
+    kernel_regularizer: keras.regularizers.Regularizer | None = None,
 ) -> keras.KerasTensor:
     """The output layer, kept in float32 so mixed precision leaves the loss stable. Given the
-    training `targets`, its bias starts at the baseline's prediction."""
+    training `targets`, its bias starts at the baseline's prediction. The dense recipes
+    regularise it like their hidden layers: with `units: []` it is the whole model (a
+    regularised logistic, softmax or ridge regression)."""
     bias = initial_bias(task, targets, num_classes)
     if task == "binary":
         units, activation, name = 1, "sigmoid", "probability"
@@ -57,7 +60,12 @@ def head(
     else:
         raise ValueError(f"unknown task {task!r}; valid: {', '.join(TASKS)}")
     return layers.Dense(
-        units, activation=activation, bias_initializer=bias, dtype="float32", name=name
+        units,
+        activation=activation,
+        bias_initializer=bias,
+        kernel_regularizer=kernel_regularizer,
+        dtype="float32",
+        name=name,
     )(x)
 
 

@@ -11,6 +11,7 @@ import keras
 from common.config.schema import Config, higher_is_better
 from common.errors import UserError
 from common.modeling.optimizers import step_schedule
+from common.training import runs
 from common.training.runs import read_history
 
 
@@ -38,7 +39,27 @@ class SaveAtEnd(keras.callbacks.Callback):
         self.path = path
 
     def on_train_end(self, logs=None):
-        self.model.save(self.path)
+        runs.save_model(self.model, self.path)
+
+
+class SaveBest(keras.callbacks.Callback):
+    """ModelCheckpoint(save_best_only=True), written atomically: Keras writes the .keras file
+    in place, so a kill during the save would leave a truncated best model behind. `best` is
+    the best value already in history.csv, so a resumed run only replaces a better model."""
+
+    def __init__(self, path: Path, monitor: str, best: float | None = None):
+        super().__init__()
+        self.path, self.monitor, self.best = path, monitor, best
+        self.higher = higher_is_better(monitor)
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is None or math.isnan(float(value)):
+            return
+        value = float(value)
+        if self.best is None or (value > self.best if self.higher else value < self.best):
+            self.best = value
+            runs.save_model(self.model, self.path)
 
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
@@ -67,6 +88,17 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
             )
             if improved:
                 self.best, self.best_epoch, self.wait = value, epoch, 0
+
+
+class CheckedBackupAndRestore(keras.callbacks.BackupAndRestore):
+    """BackupAndRestore whose restore failure is one line offering `--restart`: a backup
+    truncated on a full disk, or written by a model of another shape, cannot be resumed."""
+
+    def on_train_begin(self, logs=None):
+        try:
+            super().on_train_begin(logs)
+        except (OSError, ValueError, KeyError) as error:
+            raise runs.damaged_backup(Path(self.backup_dir), error) from None
 
 
 class StopOnNaN(keras.callbacks.Callback):
@@ -113,30 +145,28 @@ def standard_callbacks(
 ) -> list[keras.callbacks.Callback]:
     monitor = monitor_name(config, has_validation)
     history_csv = folder / "history.csv"
+    # Without validation data the driver copies last.keras to best.keras, so a monitored
+    # "best" would be wasted work (and a model such as a GAN may log no `loss` at all).
+    save_best = save_models and has_validation
     callbacks: list[keras.callbacks.Callback] = [
         StopOnNaN(),  # first: nothing below sees a NaN epoch
-        # delete_checkpoint=False: the driver removes the backup once metrics are written, so a
-        # kill between the last epoch and the end of the run still resumes instead of restarting.
-        keras.callbacks.BackupAndRestore(
-            str(backup_dir), double_checkpoint=True, delete_checkpoint=False
-        ),
         # Early stopping, the schedule and reduce-on-plateau before the logger, so the rate
         # they set is in each epoch's row of history.csv.
         *control_callbacks(config, has_validation, history_csv, first_epoch),
+        # The best model before its row: history never names a best epoch best.keras lacks.
+        *(
+            [SaveBest(folder / "best.keras", monitor, best_so_far(history_csv, monitor))]
+            if save_best
+            else []
+        ),
+        # The row before the backup: a kill between the two (or inside the row's write) leaves
+        # a row past the backup's epoch, which the resumed run drops (runs.trim_history).
         keras.callbacks.CSVLogger(str(history_csv), append=True),
+        # delete_checkpoint=False: the driver removes the backup once metrics are written, so a
+        # kill between the last epoch and the end of the run still resumes instead of restarting.
+        CheckedBackupAndRestore(str(backup_dir), double_checkpoint=True, delete_checkpoint=False),
+        *tensorboard(config, log_dir),
     ]
-    callbacks += tensorboard(config, log_dir)
-    if save_models and has_validation:
-        # Without validation data the driver copies last.keras to best.keras, so a monitored
-        # "best" would be wasted work (and a model such as a GAN may log no `loss` at all).
-        callbacks.append(
-            keras.callbacks.ModelCheckpoint(
-                str(folder / "best.keras"),
-                monitor=monitor,
-                save_best_only=True,
-                initial_value_threshold=best_so_far(history_csv, monitor),
-            )
-        )
     if save_models:
         callbacks.append(SaveAtEnd(folder / "last.keras"))
     return callbacks

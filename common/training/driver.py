@@ -25,6 +25,7 @@ import socket
 import sys
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,9 +38,9 @@ from common.config.schema import Config, ScheduleConfig, higher_is_better
 from common.data import sources, splits
 from common.data.splits import Split
 from common.distribute import strategies
-from common.errors import UserError
+from common.errors import Terminated, UserError
 from common.modeling.optimizers import make_optimizer
-from common.reporting import plots
+from common.reporting import plots, reference
 from common.training import callbacks as callbacks_module
 from common.training import runs
 from common.training.recipe import load_recipe
@@ -215,7 +216,25 @@ def evaluate(
 
 
 def load_model(path: Path) -> keras.Model:
-    return keras.saving.load_model(path, safe_mode=True)
+    """A .keras file in safe mode: code inside a model file (a Lambda layer) is never run."""
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except ValueError as error:
+        if "safe_mode" in str(error) or "Lambda" in str(error):
+            raise UserError(
+                f"{path} holds Python code (a Lambda layer) that the cookbook does not run: "
+                "models load in safe mode. Rebuild it from registered layers."
+            ) from None
+        raise UserError(f"{path} cannot be loaded as a Keras model: {first_line(error)}") from None
+    except (OSError, zipfile.BadZipFile) as error:
+        raise UserError(
+            f"{path} cannot be read ({type(error).__name__}); it may be cut short. "
+            "Train the run again with `cookbook train --resume RUN --restart`."
+        ) from None
+
+
+def first_line(error: BaseException) -> str:
+    return first_line_of(str(error)) or type(error).__name__
 
 
 def mean_and_std(results: list[dict[str, float]]) -> dict[str, dict[str, float]]:
@@ -297,6 +316,8 @@ def train(config: Config, run_dir: Path | None = None) -> tuple[Path, dict[str, 
     recipe = load_recipe(config.recipe)
     dataset = recipe.dataset(config)
     check_dataset(dataset, recipe.task)
+    fresh = run_dir is None
+    previous_latest = runs.latest_target(Path(config.output.dir) / config.name) if fresh else None
     workspace = open_workspace(config, strategy, run_dir)
     run_dir = workspace.run_dir
     if (run_dir / "metrics.json").is_file():
@@ -304,13 +325,39 @@ def train(config: Config, run_dir: Path | None = None) -> tuple[Path, dict[str, 
         return run_dir, json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
     in_cluster = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
     print(f"Run folder: {run_dir}" + (f" ({workspace.role})" if in_cluster else ""))
+    if workspace.is_chief:
+        (run_dir / "failed.json").unlink(missing_ok=True)
     try:
         metrics = train_in(recipe, config, strategy, workspace, dataset)
+    except Terminated:
+        raise  # a stop, not a failure: the backup resumes it
+    except Exception as error:
+        if workspace.is_chief:
+            record_failure(run_dir, error, fresh, previous_latest)
+        raise
     finally:
         if not workspace.is_chief:
             shutil.rmtree(workspace.out, ignore_errors=True)
     print_summary(run_dir, metrics)
     return run_dir, metrics
+
+
+def record_failure(
+    run_dir: Path, error: Exception, fresh: bool, previous_latest: str | None
+) -> None:
+    """A new run that failed before finishing an epoch is removed (and `latest` points back
+    where it was); a run with epochs to keep is marked failed, with the reason, and resumable."""
+    started = any(runs.read_history(path) for path in run_dir.rglob("history.csv"))
+    if fresh and not started:
+        runs.remove_unstarted(run_dir, previous_latest)
+        runs.ACTIVE = None
+    else:
+        reason = str(error) if isinstance(error, UserError) else f"{type(error).__name__}: {error}"
+        runs.mark_failed(run_dir, first_line_of(reason))
+
+
+def first_line_of(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0][:500]
 
 
 def train_in(
@@ -338,7 +385,8 @@ def train_in(
     model, history = fit(recipe, config, strategy, split, workspace, out, log_dir, epochs)
     best_path = out / ("best.keras" if split.has_validation else "last.keras")
     if not split.has_validation:
-        shutil.copyfile(out / "last.keras", out / "best.keras")
+        with runs.atomic_path(out / "best.keras") as temporary:
+            shutil.copyfile(out / "last.keras", temporary)
     model = load_model(best_path)
 
     metrics["epochs"] = len(history)
@@ -348,6 +396,12 @@ def train_in(
     metrics["test"] = evaluate(recipe, config, model, dataset.x_test, dataset.y_test)
     metrics["baseline"] = recipe.baseline(split, dataset.x_test, dataset.y_test, config)
     metrics.update(recipe.report(model, dataset, out, config))
+    task = metrics.get("task", recipe.task)
+    if config.trainer.reference and workspace.is_chief:
+        print("fitting the scikit-learn reference ...")
+        metrics.update(reference.fit_reference(task, split, dataset.x_test, dataset.y_test))
+    if workspace.is_chief:
+        write_predictions(recipe, config, model, dataset, task, out / "test_predictions.csv")
     if config.output.plot:
         plots.learning_curve(out / "history.csv", out / "learning_curve.png", config.name)
     if workspace.is_chief:  # metrics.json first: a kill after it leaves a finished run
@@ -356,6 +410,30 @@ def train_in(
     with contextlib.suppress(OSError):  # the last worker to finish removes the empty folder
         (workspace.run_dir / "backup").rmdir()
     return metrics
+
+
+def write_predictions(recipe, config, model, dataset, task: str, path: Path) -> None:
+    """The test split's targets beside the model's outputs, for the report's confusion matrix,
+    ROC and precision-recall curves and residuals: `target,probability` (binary),
+    `target,prob_0..prob_k` (multiclass) or `target,prediction` (regression)."""
+    if task not in ("binary", "multiclass", "regression"):
+        return
+    targets, outputs = [], []
+    for batch in recipe.make_dataset(dataset.x_test, dataset.y_test, config, False):
+        targets.append(np.asarray(batch[1]).reshape(len(batch[1]), -1)[:, 0])
+        outputs.append(np.asarray(model.predict_on_batch(batch[0]), dtype="float64"))
+    target, output = np.concatenate(targets), np.concatenate(outputs)
+    output = output.reshape(len(output), -1)
+    if task != "multiclass" and output.shape[1] != 1:
+        return  # several outputs (e.g. a multi-step forecast): no single column to report
+    names = {"binary": ["probability"], "regression": ["prediction"]}.get(
+        task, [f"prob_{k}" for k in range(output.shape[1])]
+    )
+    lines = [",".join(["target", *names])]
+    lines += [
+        ",".join(f"{v:.6g}" for v in (t, *row)) for t, row in zip(target, output, strict=True)
+    ]
+    runs.write_text(path, "\n".join(lines) + "\n")
 
 
 def check_dataset(dataset: sources.Dataset, task: str) -> None:
@@ -391,10 +469,52 @@ def print_summary(run_dir: Path, metrics: dict[str, Any]) -> None:
         for name, score in metrics["kfold"].items():
             base = metrics["kfold_baseline"].get(name, {}).get("mean", float("nan"))
             print(f"  {name:<12} {score['mean']:>10.4f} ± {score['std']:<10.4f} {base:>10.4f}")
-    print(f"{'test':<14} {'model':>10} {'baseline':>12}")
+    reference = metrics.get("reference", {})
+    print(
+        f"{'test':<14} {'model':>10} {'baseline':>12}"
+        + (f" {'reference':>12}" if reference else "")
+    )
     for name, value in metrics["test"].items():
         base = metrics["baseline"].get(name, float("nan"))
-        print(f"  {name:<12} {value:>10.4f} {base:>12.4f}")
+        line = f"  {name:<12} {value:>10.4f} {base:>12.4f}"
+        if reference:
+            line += f" {reference.get(name, float('nan')):>12.4f}"
+        print(line)
+    if reference:
+        print(f"reference: scikit-learn {metrics['reference_model']} on the same split")
+    elif "reference_note" in metrics:
+        print(metrics["reference_note"])
+
+
+def print_seed_summary(
+    config: Config, seeds: list[int], results: list[tuple[Path, dict[str, Any]]]
+) -> dict[str, Any]:
+    """Mean ± std of the test metrics over seeds, beside the baseline and reference (the same
+    split for every seed, so those do not vary); written to runs/<config>/seeds-<...>.json."""
+    tests = mean_and_std([metrics["test"] for _, metrics in results])
+    first = results[0][1]
+    summary = {
+        "config": config.name,
+        "seeds": seeds,
+        "runs": [str(run_dir) for run_dir, _ in results],
+        "test": tests,
+        "baseline": first["baseline"],
+        **({"reference": first["reference"]} if "reference" in first else {}),
+        **({"reference_model": first["reference_model"]} if "reference_model" in first else {}),
+    }
+    print(f"\n{len(seeds)} seeds ({', '.join(map(str, seeds))}) of {config.name}:")
+    print(f"{'test':<14} {'mean ± std':>20} {'baseline':>10} {'reference':>10}")
+    for name, score in tests.items():
+        base = first["baseline"].get(name, float("nan"))
+        ref = first.get("reference", {}).get(name, float("nan"))
+        spread = f"{score['mean']:.4f} ± {score['std']:.4f}"
+        print(f"  {name:<12} {spread:>20} {base:>10.4f} {ref:>10.4f}")
+    group = Path(config.output.dir) / config.name
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    path = group / f"seeds-{stamp}.json"
+    runs.write_json(path, summary)
+    print(f"summary: {path}")
+    return summary
 
 
 def check(config: Config) -> dict[str, Any]:

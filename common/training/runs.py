@@ -17,10 +17,12 @@ KerasTuner sweeps (`common.tuning.tuner`) live beside the runs, in
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
 import secrets
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -69,7 +71,47 @@ def point_latest(run_dir: Path, name: str = "latest") -> None:
 
 
 def write_config(run_dir: Path, config: Config) -> None:
-    (run_dir / "config.yaml").write_text(config_module.to_yaml(config), encoding="utf-8")
+    write_text(run_dir / "config.yaml", config_module.to_yaml(config))
+
+
+PROGRESS = ("backup", "history.csv", "logs", "folds", "best.keras", "last.keras", "failed.json")
+
+
+def clear_progress(run_dir: Path) -> None:
+    """Forget what a run has trained (`--restart`): its config and folder stay."""
+    for name in PROGRESS:
+        path = run_dir / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def mark_failed(run_dir: Path, reason: str) -> None:
+    """Leave the reason in the run folder (`cookbook runs` shows it; --resume clears it)."""
+    write_json(
+        run_dir / "failed.json",
+        {"reason": reason, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
+    )
+
+
+def remove_unstarted(run_dir: Path, previous_latest: str | None) -> None:
+    """A run that failed before its first epoch holds nothing worth keeping: remove it and
+    point `latest` back where it was."""
+    shutil.rmtree(run_dir, ignore_errors=True)
+    link = run_dir.parent / "latest"
+    if link.is_symlink() and os.readlink(link) == run_dir.name:
+        if previous_latest and (run_dir.parent / previous_latest).is_dir():
+            point_latest(run_dir.parent / previous_latest)
+        else:
+            link.unlink()
+    with contextlib.suppress(OSError):  # the config's group folder, if this was its only run
+        run_dir.parent.rmdir()
+
+
+def latest_target(group: Path, name: str = "latest") -> str | None:
+    link = group / name
+    return os.readlink(link) if link.is_symlink() else None
 
 
 def open_run(run_dir: str | Path) -> tuple[Path, Config]:
@@ -86,11 +128,30 @@ def open_run(run_dir: str | Path) -> tuple[Path, Config]:
     return run_dir, config_module.from_dict(raw, name=raw.get("name", ""))
 
 
+@contextlib.contextmanager
+def atomic_path(path: Path):
+    """A temporary name beside `path` (same suffix, so savers that check it are content), renamed
+    over `path` once the block has written it: a kill at any instant leaves the old file or the
+    new one, never half of one."""
+    temporary = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.tmp{path.suffix}")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+
+
 def write_text(path: Path, text: str) -> None:
     """Atomically: a temporary file, then a rename, so a kill never leaves half a file."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+
+
+def save_model(model, path: Path) -> None:
+    """`model.save`, atomically (Keras writes the .keras archive in place)."""
+    with atomic_path(path) as temporary:
+        model.save(temporary)
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
@@ -106,28 +167,62 @@ def read_labels(run_dir: Path) -> list[str] | None:
 
 
 def read_history(path: Path) -> list[dict[str, str]]:
+    """history.csv's rows; a row cut short by a kill (missing fields) is dropped."""
     if not path.is_file():
         return []
     with open(path, newline="", encoding="utf-8") as file:
-        return list(csv.DictReader(file))
+        return [row for row in csv.DictReader(file) if None not in row.values()]
 
 
 def backup_epoch(backup_dir: Path) -> int:
-    """Epochs BackupAndRestore has finished and saved (0 when there is no backup)."""
+    """Epochs BackupAndRestore has finished and saved (0 when there is no backup). Keras writes
+    the backup in place, keeping the previous one as `.bkp` copies; a kill in the middle of a
+    write leaves the pair to fall back on, which is then put back in place."""
     metadata = backup_dir / "training_metadata.json"
     if not metadata.is_file():
         return 0
+    try:
+        return read_epoch(metadata)
+    except (ValueError, KeyError, TypeError) as error:
+        previous = backup_dir / "training_metadata.json.bkp"
+        weights = backup_dir / "latest.weights.h5.bkp"
+        try:
+            epoch = read_epoch(previous)
+        except (OSError, ValueError, KeyError, TypeError):
+            raise damaged_backup(backup_dir, error) from None
+        if weights.is_file():
+            shutil.copyfile(weights, backup_dir / "latest.weights.h5")
+        shutil.copyfile(previous, metadata)
+        return epoch
+
+
+def read_epoch(metadata: Path) -> int:
     return int(json.loads(metadata.read_text(encoding="utf-8"))["epoch"])
 
 
+def damaged_backup(backup_dir: Path, error: BaseException) -> UserError:
+    run_dir = ACTIVE or backup_dir
+    return UserError(
+        f"the backup in {backup_dir} cannot be read ({type(error).__name__}); "
+        f"`cookbook train --resume {run_dir} --restart` trains this run again from epoch 1."
+    )
+
+
 def trim_history(path: Path, epochs: int) -> None:
-    """Drop history rows past the backup: a kill between CSVLogger's write and the backup's
-    leaves one row that the resumed run will write again."""
+    """Keep the rows of the epochs the backup holds, rewritten atomically: a kill between
+    CSVLogger's write and the backup's leaves a row the resumed run writes again, and a kill
+    inside CSVLogger's write leaves a row cut short."""
+    if not path.is_file():
+        return
     rows = read_history(path)
     kept = [row for row in rows if int(row["epoch"]) < epochs]
-    if len(kept) == len(rows):
+    with open(path, newline="", encoding="utf-8") as file:
+        written = max(0, sum(1 for _ in csv.reader(file)) - 1)
+    if len(kept) == written:
         return
-    with open(path, "w", newline="", encoding="utf-8") as file:
-        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(kept)
+    header = list(rows[0]) if rows else []
+    with atomic_path(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as file:
+        if header:
+            writer = csv.DictWriter(file, fieldnames=header)
+            writer.writeheader()
+            writer.writerows(kept)
