@@ -11,7 +11,7 @@ import tensorflow as tf
 from common.config import load_config
 from common.data import sources
 from common.errors import UserError
-from common.serving import inference
+from common.serving import export, inference
 from common.serving.predict import predict as inference_predict
 from tests.conftest import cookbook
 
@@ -54,7 +54,7 @@ def test_predict_refuses_rows_of_the_wrong_width_and_its_own_input(tmp_path, bin
 
 def test_export_is_a_saved_model_that_serves_the_same_predictions(binary_run):
     run_dir, _ = binary_run
-    exported = inference.export(str(run_dir))
+    exported = export.export(str(run_dir))
     config = load_config(str(run_dir / "config.yaml"))
     x = sources.load(config.data, config.seed, stratify=True).x_test[:5]
     saved_model = tf.saved_model.load(str(exported))  # keep a reference: it owns the variables

@@ -272,11 +272,11 @@ def test_the_export_serves_raw_rows_with_gaps_and_categories(messy_run, messy_cs
     import tensorflow as tf
 
     from common.data import tables
-    from common.serving import inference
+    from common.serving import export
     from common.serving.predict import input_kinds
 
     run_dir, _ = messy_run
-    exported = inference.export(str(run_dir))
+    exported = export.export(str(run_dir))
     assert (exported / "labels.txt").read_text().split() == ["benign", "malignant"]
     model = load_model_safely(run_dir)
     columns, count = tables.rows_for_model(messy_csv, input_kinds(model), "diagnosis")

@@ -1,16 +1,14 @@
-"""Using a finished run: score it again, export it for serving (prediction: `predict`).
+"""Using a finished run: score it again (prediction: `predict`; exports: `export`).
 
     cookbook evaluate runs/binary/latest            test metrics of best.keras, beside the baseline
-    cookbook export runs/binary/latest              a TensorFlow SavedModel for TF Serving
 
 Models load with `safe_mode=True`. The preprocessing learned at training time (normalisation,
-imputation, vocabularies, rescaling) is inside the model, so the export takes raw inputs too.
+imputation, vocabularies, rescaling) is inside the model, so exports take raw inputs too.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import keras
@@ -45,15 +43,3 @@ def evaluate(run: str) -> dict[str, float]:
     for name, value in scores.items():
         print(f"  {name:<12} {value:>10.4f} {recorded['baseline'].get(name, float('nan')):>12.4f}")
     return scores
-
-
-def export(run: str) -> Path:
-    """best.keras as a TensorFlow SavedModel (`serve` endpoint) under `<run>/export/`, with the
-    class names beside it as labels.txt."""
-    run_dir, _, _, model = finished(run)
-    destination = run_dir / "export" / "saved_model"
-    model.export(str(destination), format="tf_saved_model", verbose=False)
-    if (run_dir / "labels.txt").is_file():
-        shutil.copyfile(run_dir / "labels.txt", destination / "labels.txt")
-    print(f"SavedModel -> {destination}  (serve it with TF Serving, or tf.saved_model.load)")
-    return destination
