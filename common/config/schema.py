@@ -175,6 +175,9 @@ class TrainerConfig:
     steps_per_execution: int | None = field(default=None, metadata={"min": 1})
     deterministic: bool = False  # tf.config.experimental.enable_op_determinism()
     verbose: int = field(default=2, metadata={"min": 0, "max": 2})
+    # A scikit-learn reference beside the baseline (tabular and flattened-image tasks):
+    # logistic regression / SVC, or ridge / histogram gradient boosting, the better on validation.
+    reference: bool = True
 
 
 @dataclass
