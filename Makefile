@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 
 TARGET := $(if $(CONFIG),$(CONFIG),$(RECIPE))
 
-.PHONY: help venv train tune show check list tensorboard test test-slow test-full bench bench-memory lint format clean
+.PHONY: help venv train tune show check list tensorboard test test-quality test-slow test-full bench bench-memory lint format clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,6 +53,9 @@ tensorboard: $(STAMP) ## Serve TensorBoard over runs/ on HOST:PORT (127.0.0.1:60
 
 test: $(STAMP) ## The fast suite (offline, < 3 min on 2 cores): unit tests and short runs
 	$(BIN)/python -m pytest -m "not slow and not quality" $(PYTEST_ARGS)
+
+test-quality: $(STAMP) ## Only the quality checks: default configs at default epochs clear the README's figures
+	$(BIN)/python -m pytest -m "quality" $(PYTEST_ARGS)
 
 test-slow: $(STAMP) ## Only the slow end-to-end and quality checks (clusters, kills, default configs)
 	$(BIN)/python -m pytest -m "slow or quality" $(PYTEST_ARGS)

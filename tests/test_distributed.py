@@ -190,7 +190,7 @@ def test_auto_resolves_from_the_environment(tmp_path, monkeypatch):
     assert resolve_name(load_config("binary", ["distribute.tpu=local"]).distribute) == "tpu"
 
 
-def test_tpu_gets_bfloat16_and_many_steps_per_execution_unless_set():
+def test_tpu_gets_bfloat16_and_every_device_many_steps_per_execution_unless_set():
     from common.distribute.strategies import resolve_trainer_defaults
 
     on_tpu = load_config("binary").trainer
@@ -198,7 +198,7 @@ def test_tpu_gets_bfloat16_and_many_steps_per_execution_unless_set():
     assert (on_tpu.precision, on_tpu.steps_per_execution) == ("mixed_bfloat16", 32)
     on_cpu = load_config("binary").trainer
     resolve_trainer_defaults(on_cpu, "default")
-    assert (on_cpu.precision, on_cpu.steps_per_execution) == ("float32", 1)
+    assert (on_cpu.precision, on_cpu.steps_per_execution) == ("float32", 32)
     chosen = load_config(
         "binary", ["trainer.precision=float32", "trainer.steps_per_execution=8"]
     ).trainer

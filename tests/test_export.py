@@ -33,6 +33,7 @@ def digits_run(tmp_path_factory) -> Path:
     return run_dir
 
 
+@pytest.mark.slow
 def test_int8_digits_keeps_accuracy_within_a_point_and_is_3x_smaller(digits_run):
     """The acceptance check: full-integer int8, scored by the TFLite interpreter."""
     path = export(str(digits_run), "tflite", "int8")

@@ -150,6 +150,7 @@ def test_the_runs_folder_that_cannot_be_written_is_an_environment_error(tmp_path
     assert "Not a directory" in result.stderr and "output.dir" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_damaged_backup_offers_restart_and_restart_trains_again(tmp_path):
     run_dir, _ = train(tiny("regression", tmp_path, "data.split=holdout"))
     # What a kill on a full disk leaves: an unfinished run whose backup is cut short.
@@ -168,6 +169,7 @@ def test_a_damaged_backup_offers_restart_and_restart_trains_again(tmp_path):
     assert metrics["epochs"] == 2 and len(runs.read_history(run_dir / "history.csv")) == 2
 
 
+@pytest.mark.slow
 def test_a_model_with_code_is_refused_without_suggesting_unsafe_loading(tmp_path):
     import keras
 

@@ -1,6 +1,7 @@
-"""The default configs, at their default epochs, clear the bars the recipes promise:
-breast cancer ≥ 0.95 accuracy and above the majority class, digits ≥ 0.95, diabetes K-fold
-MAE at least 25% below the mean-target baseline's."""
+"""The default configs, at their default epochs, clear the bars the recipes promise: binary,
+multiclass and regression at least match the scikit-learn reference fitted on the same split
+(mean of seeds 0-2 for the classifiers), convnet matches SVC() over three seeds, ResNet and
+DenseNet reach 0.985 on digits."""
 
 from __future__ import annotations
 
@@ -14,20 +15,30 @@ pytestmark = pytest.mark.quality  # default configs at default epochs: `make tes
 AS_SHIPPED = ["trainer.verbose=0", "output.plot=false"]
 
 
-def test_binary_default_beats_095_and_the_majority_class(tmp_path):
-    _, metrics = train(load_config("binary", [*AS_SHIPPED, f"output.dir={tmp_path}"]))
-    assert metrics["test"]["accuracy"] >= 0.95
-    assert metrics["test"]["accuracy"] > metrics["baseline"]["accuracy"]
+def seed_runs(recipe: str, tmp_path, seeds=(0, 1, 2)) -> list[dict]:
+    """The default config at seeds 0-2 on the default split (as `--seeds 0,1,2` runs it)."""
+    overrides = [*AS_SHIPPED, "data.split_seed=42", f"output.dir={tmp_path}"]
+    return [train(load_config(recipe, [*overrides, f"seed={seed}"]))[1] for seed in seeds]
 
 
-def test_multiclass_default_reaches_095_on_digits(tmp_path):
-    _, metrics = train(load_config("multiclass", [*AS_SHIPPED, f"output.dir={tmp_path}"]))
-    assert metrics["test"]["accuracy"] >= 0.95
+@pytest.mark.parametrize(("recipe", "metric"), [("binary", "accuracy"), ("multiclass", "accuracy")])
+def test_classifier_defaults_match_their_scikit_learn_reference_over_three_seeds(
+    recipe, metric, tmp_path
+):
+    """binary: LogisticRegression 0.9825 on breast cancer; multiclass: SVC 0.9889 on digits."""
+    results = seed_runs(recipe, tmp_path)
+    mean = sum(m["test"][metric] for m in results) / len(results)
+    reference = results[0]["reference"][metric]
+    assert all(m["reference"][metric] == reference for m in results)  # one split, one reference
+    assert mean >= reference - 1e-6, [m["test"][metric] for m in results]
+    assert mean > results[0]["baseline"][metric]
 
 
-def test_regression_default_kfold_mae_is_25_percent_below_the_baseline(tmp_path):
+def test_regression_default_beats_its_reference_and_the_baseline(tmp_path):
+    """RidgeCV test MAE 42.8 on diabetes; the K-fold MAE at least 25% below the baseline's."""
     _, metrics = train(load_config("regression", [*AS_SHIPPED, f"output.dir={tmp_path}"]))
     assert metrics["kfold"]["mae"]["mean"] <= 0.75 * metrics["kfold_baseline"]["mae"]["mean"]
+    assert metrics["test"]["mae"] <= metrics["reference"]["mae"]
     assert metrics["test"]["mae"] < metrics["baseline"]["mae"]
 
 

@@ -46,6 +46,7 @@ def test_augmentation_is_in_the_model_and_inactive_at_inference(convnet_run):
     assert np.allclose(augment(images, training=False), images)
 
 
+@pytest.mark.slow
 def test_augmentation_can_run_in_the_pipeline(tmp_path):
     config = tiny(
         "convnet",
@@ -61,6 +62,7 @@ def test_augmentation_can_run_in_the_pipeline(tmp_path):
     assert metrics["test"]["accuracy"] > metrics["baseline"]["accuracy"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("recipe", "overrides", "convolutions"),
     [
@@ -113,6 +115,7 @@ def test_step_schedule_multiplies_the_rate_at_each_boundary(tmp_path):
     assert rates == pytest.approx([1e-3, 1e-4, 1e-4, 1e-5])
 
 
+@pytest.mark.slow
 def test_transfer_learning_from_an_earlier_run_freezes_then_fine_tunes(convnet_run, tmp_path):
     backbone_run, _ = convnet_run
     config = tiny(
