@@ -51,7 +51,7 @@ list: $(STAMP) ## List recipes and configs
 tensorboard: $(STAMP) ## Serve TensorBoard over runs/ on HOST:PORT (127.0.0.1:6006)
 	$(BIN)/tensorboard --logdir $(LOGDIR) --host $(HOST) --port $(PORT)
 
-test: $(STAMP) ## The fast suite (offline, < 3 min on 2 cores): unit tests and short runs
+test: $(STAMP) ## The fast suite (offline, about 4 min on 2 cores): unit tests and short runs
 	$(BIN)/python -m pytest -m "not slow and not quality" $(PYTEST_ARGS)
 
 test-quality: $(STAMP) ## Only the quality checks: default configs at default epochs clear the README's figures

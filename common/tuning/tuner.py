@@ -342,7 +342,11 @@ def columns(rows: list[dict[str, Any]], hypermodel: ConfigHyperModel) -> list[st
 
 
 def write_leaderboard(path: Path, rows: list[dict[str, Any]], names: list[str]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as file:
+    """Atomically (a temporary file, then a rename): a kill never leaves half a leaderboard."""
+    with (
+        runs.atomic_path(path) as temporary,
+        open(temporary, "w", newline="", encoding="utf-8") as file,
+    ):
         writer = csv.DictWriter(file, fieldnames=names, restval="")
         writer.writeheader()
         writer.writerows(rows)
@@ -378,7 +382,7 @@ def write_best(tuner: _Sweep, hypermodel: ConfigHyperModel, sweep_dir: Path) -> 
         f"#   {config.name} with {' '.join(overrides)}\n"
         f"# Train it: cookbook train {path}\n"
     )
-    path.write_text(header + config_module.to_yaml(best_config), encoding="utf-8")
+    runs.write_text(path, header + config_module.to_yaml(best_config))
     return path
 
 

@@ -48,7 +48,15 @@ SECTION = "## Every recipe against a plain script"
 # Default epochs, for a full table in about 20-25 minutes on 2 cores; the others train their
 # config's (binary, multiclass 60, autoencoder 40). Regression's 4 folds and final model would
 # be 5 x 100 epochs, more than any other recipe: capped like the heavy ones.
-CAPPED_EPOCHS = {"convnet": 5, "resnet": 5, "densenet": 5, "gan": 5, "rnn": 10, "regression": 20}
+CAPPED_EPOCHS = {
+    "multiclass": 30,
+    "convnet": 5,
+    "resnet": 5,
+    "densenet": 5,
+    "gan": 5,
+    "rnn": 10,
+    "regression": 20,
+}
 BOTH_SIDES = ["trainer.early_stopping.enabled=false"]  # the plain scripts have none
 COLUMNS = (
     "recipe",
