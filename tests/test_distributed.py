@@ -27,6 +27,8 @@ FAST = [
     "trainer.early_stopping.enabled=false",
     "data.batch_size=128",
     "output.plot=false",
+    "data.validation_split=0.2",  # binary's default has none; these tests check val logs too
+    "trainer.reference=false",  # the chief's summary would have a column the others lack
 ]
 
 
@@ -103,6 +105,7 @@ def test_two_workers_train_binary_in_sync_and_only_the_chief_writes(tmp_path):
         "last.keras",
         "logs",
         "metrics.json",
+        "test_predictions.csv",
     ]
     assert sorted(p.name for p in (run_dir / "logs").iterdir()) == ["train", "validation"]
     assert len(runs.read_history(run_dir / "history.csv")) == 2
@@ -199,6 +202,9 @@ def test_tpu_gets_bfloat16_and_every_device_many_steps_per_execution_unless_set(
     on_cpu = load_config("binary").trainer
     resolve_trainer_defaults(on_cpu, "default")
     assert (on_cpu.precision, on_cpu.steps_per_execution) == ("float32", 32)
+    replicated = load_config("binary").trainer
+    resolve_trainer_defaults(replicated, "multi_worker")
+    assert replicated.steps_per_execution == 1
     chosen = load_config(
         "binary", ["trainer.precision=float32", "trainer.steps_per_execution=8"]
     ).trainer

@@ -200,12 +200,16 @@ def test_kills_at_random_instants_leave_a_run_that_resumes_to_the_end(tmp_path):
         "data.validation_split=0.2", "trainer.early_stopping.enabled=false",
         "data.batch_size=16", "trainer.verbose=0",
     ]  # fmt: skip
+    latest = tmp_path / "binary" / "latest"
     for _ in range(3):
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL)
-        time.sleep(chance.uniform(5.0, 9.0))
+        deadline = time.monotonic() + 120
+        while not (latest / "config.yaml").is_file() and time.monotonic() < deadline:
+            time.sleep(0.05)  # the run folder exists: from here on, any instant will do
+        time.sleep(chance.uniform(0.5, 4.0))
         process.kill()
         process.wait(timeout=30)
-        run_dir = (tmp_path / "binary" / "latest").resolve()
+        run_dir = latest.resolve()
         command = [*COOKBOOK, "train", "--resume", str(run_dir)]
         if (run_dir / "metrics.json").exists():
             break

@@ -172,7 +172,7 @@ class TrainerConfig:
     # XLA measured at less than half the speed of graph mode on a 2-core CPU: off by default.
     jit_compile: bool = False
     # None: 32 (one host round-trip per 32 steps: faster on CPU for small models, and what TPUs
-    # need); set 1 to see every batch in per-batch callbacks.
+    # need), 1 under mirrored/multi_worker; set 1 to see every batch in per-batch callbacks.
     steps_per_execution: int | None = field(default=None, metadata={"min": 1})
     deterministic: bool = False  # tf.config.experimental.enable_op_determinism()
     verbose: int = field(default=2, metadata={"min": 0, "max": 2})

@@ -119,7 +119,10 @@ def resolve_trainer_defaults(trainer: TrainerConfig, strategy_name: str) -> None
     if trainer.precision == "auto":
         trainer.precision = "mixed_bfloat16" if on_tpu else "float32"
     if trainer.steps_per_execution is None:
-        trainer.steps_per_execution = STEPS_PER_EXECUTION
+        # Several replicas run one step per call: Keras 3.15's multi-step loop does not build
+        # under MirroredStrategy or MultiWorkerMirroredStrategy (InvalidArgumentError).
+        replicated = strategy_name in ("mirrored", "multi_worker")
+        trainer.steps_per_execution = 1 if replicated else STEPS_PER_EXECUTION
 
 
 def worker_role(strategy: tf.distribute.Strategy) -> tuple[str, bool]:
