@@ -92,3 +92,10 @@ def kfold(dataset: Dataset, data: DataConfig, seed: int, stratify: bool) -> Iter
 def full_training(dataset: Dataset, name: str = "final") -> Split:
     """All training data, no validation: the final model after K-fold model selection."""
     return Split(name, dataset.x_train, dataset.y_train, None, None, dataset.num_classes)
+
+
+def final_model_split(dataset: Dataset, data: DataConfig, seed: int, stratify: bool) -> Split:
+    """What the run's saved model trained on: the holdout split, or (K-fold) all training data."""
+    if data.split == "holdout":
+        return holdout(dataset, data, seed, stratify)
+    return full_training(dataset)

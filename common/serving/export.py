@@ -180,11 +180,8 @@ def refusal(model: keras.Model, error: ConverterError) -> UserError:
 def calibration(recipe: Recipe, config: Config) -> Callable[[], Iterator[Any]]:
     """int8's representative dataset: examples spread evenly over the run's own training split
     (the split training used: same recipe data, same split seed), one at a time."""
-    dataset = recipe.dataset(config)
-    split = (
-        splits.holdout(dataset, config.data, config.split_seed, recipe.stratify)
-        if config.data.split == "holdout"
-        else splits.full_training(dataset)
+    split = splits.final_model_split(
+        recipe.dataset(config), config.data, config.split_seed, recipe.stratify
     )
     step = max(1, len(split.x_train) // CALIBRATION_EXAMPLES)
     end = step * CALIBRATION_EXAMPLES

@@ -370,12 +370,10 @@ def train_in(
             runs.write_text(out / "labels.txt", "\n".join(dataset.class_names) + "\n")
     metrics: dict[str, Any] = {"config": config.name, "recipe": config.recipe, "task": recipe.task}
 
-    if config.data.split == "holdout":
-        split = splits.holdout(dataset, config.data, config.split_seed, recipe.stratify)
-        epochs = config.trainer.epochs
-    else:
+    split = splits.final_model_split(dataset, config.data, config.split_seed, recipe.stratify)
+    epochs = config.trainer.epochs
+    if config.data.split != "holdout":
         metrics.update(run_kfold(recipe, config, strategy, dataset, workspace))
-        split = splits.full_training(dataset)
         best_epochs = [fold["best_epoch"] for fold in metrics["folds"]]
         stopping = config.trainer.early_stopping.enabled
         epochs = max(1, round(float(np.mean(best_epochs)))) if stopping else config.trainer.epochs
