@@ -31,9 +31,9 @@ def did_you_mean(name: str, valid: Iterable[str]) -> str:
     return f" Did you mean '{matches[0]}'?" if matches else ""
 
 
-def unknown_name(what: str, name: object, valid: Iterable[str]) -> str:
+def unknown_name(what: str, name: object, valid: Iterable[object]) -> str:
     """`Unknown optimizer 'adamm'. Did you mean 'adam'? Valid: sgd, rmsprop, adam, adamw.`"""
-    valid = list(valid)
+    valid = [str(v).lower() if isinstance(v, bool) else str(v) for v in valid]  # YAML's spelling
     return f"unknown {what} {name!r}.{did_you_mean(str(name), valid)} Valid: {', '.join(valid)}."
 
 

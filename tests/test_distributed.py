@@ -217,3 +217,23 @@ def test_one_device_strategy(tmp_path):
 
     summary = check(tiny("binary", tmp_path, "distribute.strategy=one_device"))
     assert summary["strategy"] == "OneDeviceStrategy" and summary["replicas"] == 1
+
+
+def test_cpu_runs_resolve_xla_off_and_backups_by_time_clusters_every_epoch():
+    """On this CPU (TensorFlow): `jit_compile: auto` is off, multiclass's measured `true` is
+    kept on one device and dropped for replicas (XLA has no CPU all-reduce); backups every
+    30 s on one device, every epoch in a cluster, as given when set."""
+    from common.distribute.strategies import BACKUP_INTERVAL, resolve_trainer_defaults
+
+    single = load_config("binary").trainer
+    resolve_trainer_defaults(single, "default")
+    assert (single.jit_compile, single.backup_interval) == (False, BACKUP_INTERVAL)
+    wide = load_config("multiclass").trainer
+    resolve_trainer_defaults(wide, "default")
+    assert wide.jit_compile is True
+    cluster = load_config("multiclass").trainer
+    resolve_trainer_defaults(cluster, "multi_worker")
+    assert (cluster.jit_compile, cluster.backup_interval) == (False, 0.0)
+    chosen = load_config("binary", ["trainer.backup_interval=5"]).trainer
+    resolve_trainer_defaults(chosen, "multi_worker")
+    assert chosen.backup_interval == 5.0

@@ -28,6 +28,7 @@ def test_a_nan_loss_stops_at_once_and_keeps_the_last_good_epoch(tmp_path):
         "optimizer.schedule.boundaries=[2]",
         "optimizer.schedule.factors=[1.0e+12]",  # from epoch 3 on: diverges at once
         "trainer.epochs=5",
+        "trainer.backup_interval=0",  # a backup every epoch: epoch 2's is the one to keep
     )
     with pytest.raises(UserError, match="loss became .*learning_rate.*clipnorm"):
         train(config)
@@ -198,7 +199,7 @@ def test_kills_at_random_instants_leave_a_run_that_resumes_to_the_end(tmp_path):
     command = [
         *COOKBOOK, "train", "binary", f"output.dir={tmp_path}", f"trainer.epochs={epochs}",
         "data.validation_split=0.2", "trainer.early_stopping.enabled=false",
-        "data.batch_size=16", "trainer.verbose=0",
+        "data.batch_size=16", "trainer.verbose=0", "trainer.backup_interval=0",
     ]  # fmt: skip
     latest = tmp_path / "binary" / "latest"
     for _ in range(3):

@@ -179,7 +179,15 @@ def conditional_gan_run(tmp_path_factory):
             ],
         )
         with pytest.raises(Killed):
-            train(tiny("gan-conditional", output, f"trainer.epochs={GAN_EPOCHS}", *TINY_GAN))
+            train(
+                tiny(
+                    "gan-conditional",
+                    output,
+                    f"trainer.epochs={GAN_EPOCHS}",
+                    "trainer.backup_interval=0",  # epoch 1 is backed up before the "kill"
+                    *TINY_GAN,
+                )
+            )
         run_dir, config = runs.open_run(output / "gan-conditional" / "latest")
         assert (run_dir / "backup").is_dir() and not (run_dir / "metrics.json").exists()
         run_dir, metrics = train(config, run_dir)  # what `cookbook train --resume` does

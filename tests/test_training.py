@@ -240,6 +240,7 @@ def test_killed_run_resumes_from_the_last_finished_epoch(tmp_path):
         "trainer.early_stopping.enabled=false",
         "data.batch_size=8",
         "trainer.verbose=2",
+        "trainer.backup_interval=0",  # every epoch, so the kill can wait for epoch 3's
     ]
     first = subprocess.Popen(
         command,

@@ -53,7 +53,7 @@ def higher_is_better(metric: str) -> bool:
     return any(word in metric for word in ("acc", "auc", "precision", "recall"))
 
 
-def _choices(*names: str) -> dict[str, Any]:
+def _choices(*names: str | bool) -> dict[str, Any]:
     return {"choices": names}
 
 
@@ -169,11 +169,15 @@ class TrainerConfig:
     class_weight: str | dict[int, float] | None = None
     # auto: mixed_bfloat16 on TPUs (their native type), float32 elsewhere.
     precision: str = field(default="auto", metadata=_choices(*PRECISIONS))
-    # XLA measured at less than half the speed of graph mode on a 2-core CPU: off by default.
-    jit_compile: bool = False
+    # auto: compiled on JAX (which otherwise runs op by op), off on TensorFlow's CPU (XLA measured
+    # slower there for most recipes), Keras' own choice on GPUs and TPUs. true/false: as given.
+    jit_compile: bool | str = field(default="auto", metadata=_choices(True, False, "auto"))
     # None: 32 (one host round-trip per 32 steps: faster on CPU for small models, and what TPUs
     # need), 1 under mirrored/multi_worker; set 1 to see every batch in per-batch callbacks.
     steps_per_execution: int | None = field(default=None, metadata={"min": 1})
+    # Seconds between BackupAndRestore backups (0: every epoch; the last epoch is always backed
+    # up), so a kill loses at most this much training. None: 30, every epoch in a cluster.
+    backup_interval: float | None = field(default=None, metadata={"min": 0.0})
     deterministic: bool = False  # tf.config.experimental.enable_op_determinism()
     verbose: int = field(default=2, metadata={"min": 0, "max": 2})
     # A scikit-learn reference beside the baseline (tabular and flattened-image tasks):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 
+import keras
 import tensorflow as tf
 
 from common.config.schema import DistributeConfig, TrainerConfig
@@ -111,10 +112,15 @@ def make_strategy(config: DistributeConfig) -> tf.distribute.Strategy:
 # and is what TPUs want; per-batch callbacks then see every 32nd batch, epochs are unchanged.
 STEPS_PER_EXECUTION = 32
 
+# Seconds between backups when the config leaves it unset: an epoch's backup took 0.1-0.16 s for
+# the digits convnet (a third of its epoch); every 30 s costs under 1% (BENCHMARKS.md).
+BACKUP_INTERVAL = 30.0
+
 
 def resolve_trainer_defaults(trainer: TrainerConfig, strategy_name: str) -> None:
-    """Fill in `precision: auto` and `steps_per_execution: null` for the strategy that runs
-    (the resolved values are what the run's config.yaml records)."""
+    """Fill in `precision`, `jit_compile` (auto), `steps_per_execution` and `backup_interval`
+    (null) for the strategy and backend that run; the resolved values are what the run's
+    config.yaml records."""
     on_tpu = strategy_name == "tpu"
     if trainer.precision == "auto":
         trainer.precision = "mixed_bfloat16" if on_tpu else "float32"
@@ -123,6 +129,24 @@ def resolve_trainer_defaults(trainer: TrainerConfig, strategy_name: str) -> None
         # under MirroredStrategy or MultiWorkerMirroredStrategy (InvalidArgumentError).
         replicated = strategy_name in ("mirrored", "multi_worker")
         trainer.steps_per_execution = 1 if replicated else STEPS_PER_EXECUTION
+    gpus = bool(tf.config.list_logical_devices("GPU"))
+    if trainer.jit_compile == "auto":
+        if keras.backend.backend() == "jax":
+            # Without jit, JAX runs every op on its own: an rnn-digits epoch took 65 s, not 1 s.
+            trainer.jit_compile = True
+        elif strategy_name != "tpu" and not gpus:
+            # On CPU, XLA ran the convnet and the small MLPs slower (BENCHMARKS.md); GPUs and
+            # TPUs keep Keras' "auto" (XLA where every layer supports it), as a plain script.
+            trainer.jit_compile = False
+    replicated_on_cpu = strategy_name in ("mirrored", "multi_worker") and not gpus
+    if trainer.jit_compile is True and replicated_on_cpu:
+        # XLA has no CPU collectives: the all-reduce would fail to compile (b/194942685).
+        print("trainer.jit_compile: off for replicas on CPUs (XLA cannot all-reduce there).")
+        trainer.jit_compile = False
+    if trainer.backup_interval is None:
+        # Workers back up the same epochs: each one's clock would pick its own.
+        cluster = strategy_name == "multi_worker"
+        trainer.backup_interval = 0.0 if cluster else BACKUP_INTERVAL
 
 
 def worker_role(strategy: tf.distribute.Strategy) -> tuple[str, bool]:

@@ -71,14 +71,16 @@ class AugmentOptions:
     """Random image transformations, in training only (Keras preprocessing layers). Factors
     are fractions: `rotation` of a full turn, `zoom` and `translation` of the image size,
     `contrast` of the pixel range. `placement`: inside the model (it runs where the model runs,
-    on the accelerator) or in the tf.data pipeline (on the host CPU, overlapping training)."""
+    on the accelerator) or in the tf.data pipeline (on the host CPU, overlapping training);
+    `auto`: the model on TensorFlow (faster on CPU: BENCHMARKS.md), the pipeline on JAX, whose
+    compiled step cannot hold Keras' random affine layers."""
 
     flip: str | None = field(default=None, metadata={"choices": FLIPS})
     rotation: float = field(default=0.0, metadata={"min": 0.0, "max": 1.0})
     zoom: float = field(default=0.0, metadata={"min": 0.0, "below": 1.0})
     translation: float = field(default=0.0, metadata={"min": 0.0, "below": 1.0})
     contrast: float = field(default=0.0, metadata={"min": 0.0, "below": 1.0})
-    placement: str = field(default="model", metadata={"choices": ("model", "pipeline")})
+    placement: str = field(default="auto", metadata={"choices": ("auto", "model", "pipeline")})
 
     @property
     def active(self) -> bool:

@@ -5,8 +5,9 @@
 Augmentation is a `keras.Sequential` of Keras' random preprocessing layers, active in training
 only. `model.augment.placement` puts it inside the model (the Keras default: it runs on the
 same device as the model and is saved with it, inactive at inference) or maps it over training
-batches in the tf.data pipeline (on the host CPU, in parallel with the training step); see
-BENCHMARKS.md for which was faster here. Recipes use `make_dataset` below as their hook.
+batches in the tf.data pipeline (on the host CPU, in parallel with the training step). `auto`,
+the default, is the model on TensorFlow (faster here: BENCHMARKS.md) and the pipeline on JAX
+(`resolve_placement`). Recipes use `make_dataset` below as their hook.
 """
 
 from __future__ import annotations
@@ -39,6 +40,17 @@ def augmentation(options: AugmentOptions, name: str = "augmentation") -> keras.S
     return keras.Sequential(steps, name=name)
 
 
+def resolve_placement(options: AugmentOptions) -> str:
+    """`auto` -> `model` on TensorFlow (in-model augmentation ran faster than a tf.data map on a
+    2-core CPU), `pipeline` on other backends: Keras' RandomRotation, RandomZoom and
+    RandomTranslation declare `supports_jit = False`, so inside the model they would make JAX
+    run every training step op by op. The resolved value is kept (and so written to
+    config.yaml)."""
+    if options.placement == "auto":
+        options.placement = "model" if keras.backend.backend() == "tensorflow" else "pipeline"
+    return options.placement
+
+
 def image_input(split, options) -> tuple[keras.KerasTensor, keras.KerasTensor]:
     """The image input (pixels from files rescaled to [0, 1]) followed, when configured and
     placed in the model, by the augmentation."""
@@ -46,7 +58,7 @@ def image_input(split, options) -> tuple[keras.KerasTensor, keras.KerasTensor]:
         raise keras_error(split.x_train.shape)
     inputs, x = preprocessing.image_input(split.x_train)
     transforms = augmentation(options.augment)
-    if transforms is not None and options.augment.placement == "model":
+    if transforms is not None and resolve_placement(options.augment) == "model":
         x = transforms(x)
     return inputs, x
 
@@ -73,15 +85,21 @@ def make_dataset(x, y: np.ndarray | None, config: Config, training: bool):
         cache=config.data.cache,
     )
     options = config.model.augment
-    if not (training and options.placement == "pipeline" and options.active):
+    if not (training and resolve_placement(options) == "pipeline" and options.active):
         return dataset
     import tensorflow as tf
 
-    transforms = augmentation(options, name="pipeline_augmentation")
-    return dataset.map(
-        lambda images, labels: (transforms(images, training=True), labels),
-        num_parallel_calls=tf.data.AUTOTUNE,
-    ).prefetch(tf.data.AUTOTUNE)
+    # Layer by layer, not through the Sequential: each of Keras' preprocessing layers computes
+    # with TensorFlow inside tf.data whatever the backend; a Sequential would hand the graph
+    # tensors to the backend's own ops (JAX cannot take them).
+    steps = augmentation(options, name="pipeline_augmentation").layers
+
+    def transform(images, labels):
+        for step in steps:
+            images = step(images, training=True)
+        return images, labels
+
+    return dataset.map(transform, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
 def report(model, dataset, run_dir, config: Config) -> dict:

@@ -368,9 +368,9 @@ def inspect_classifier(
     gradcam: int = 8,
 ) -> dict[str, Any]:
     """Predict the test set once and write the five pictures into `run_dir/inspect/` (the
-    last three only for a model with convolutions), logged to TensorBoard under `log_dir`
-    when given. Returns {"per_class": per_class_report(...), "images": [paths relative to
-    run_dir]} for metrics.json."""
+    last three only for a model with convolutions, Grad-CAM only on the TensorFlow backend),
+    logged to TensorBoard under `log_dir` when given. Returns {"per_class":
+    per_class_report(...), "images": [paths relative to run_dir]} for metrics.json."""
     run_dir = Path(run_dir)
     folder = run_dir / "inspect"
     y_test = np.asarray(y_test).astype("int64").reshape(-1)
@@ -398,9 +398,12 @@ def inspect_classifier(
         layer_name = None
     if layer_name is not None:
         sample = np.stack([kept[index] for index in shown])
-        pictures["gradcam"] = gradcam_grid(
-            model, sample, y_test[shown], names, folder / "gradcam.png", gradcam, layer_name
-        )
+        if keras.backend.backend() == "tensorflow":  # Grad-CAM's gradients: tf.GradientTape
+            pictures["gradcam"] = gradcam_grid(
+                model, sample, y_test[shown], names, folder / "gradcam.png", gradcam, layer_name
+            )
+        else:
+            print(f"Grad-CAM needs the TensorFlow backend; skipped on {keras.backend.backend()}.")
         pictures["filters"] = first_layer_filters(model, folder / "filters.png")
         pictures["activations"] = intermediate_activations(
             model, sample[0], folder / "activations.png"

@@ -4,6 +4,7 @@ best/last checkpoints, early stopping and reduce-on-plateau, configured from `tr
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 import keras
@@ -91,14 +92,33 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
 
 
 class CheckedBackupAndRestore(keras.callbacks.BackupAndRestore):
-    """BackupAndRestore whose restore failure is one line offering `--restart`: a backup
-    truncated on a full disk, or written by a model of another shape, cannot be resumed."""
+    """BackupAndRestore that writes an epoch's backup only when `interval` seconds have passed
+    since the last one (0: every epoch), and always after the last epoch. Writing the weights
+    and optimizer state took 0.1-0.16 s per epoch for the digits convnet, a third of its 0.4 s
+    epochs; every 30 s costs under 1% and a kill loses at most 30 s of training (history rows
+    past the backup's epoch are dropped on resume and those epochs train again).
+    A restore failure is one line offering `--restart`: a backup truncated on a full disk, or
+    written by a model of another shape, cannot be resumed."""
+
+    def __init__(self, backup_dir: str, interval: float = 0.0, **kwargs):
+        super().__init__(backup_dir, **kwargs)
+        self.interval = interval
+        self.saved_at = time.monotonic()
 
     def on_train_begin(self, logs=None):
+        self.saved_at = time.monotonic()
         try:
             super().on_train_begin(logs)
         except (OSError, ValueError, KeyError) as error:
             raise runs.damaged_backup(Path(self.backup_dir), error) from None
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._current_epoch = epoch + 1
+        self._last_batch_seen = 0
+        last = epoch + 1 >= self.params.get("epochs", 0) or self.model.stop_training
+        if last or time.monotonic() - self.saved_at >= self.interval:
+            self._save_model()
+            self.saved_at = time.monotonic()
 
 
 class StopOnNaN(keras.callbacks.Callback):
@@ -164,7 +184,12 @@ def standard_callbacks(
         keras.callbacks.CSVLogger(str(history_csv), append=True),
         # delete_checkpoint=False: the driver removes the backup once metrics are written, so a
         # kill between the last epoch and the end of the run still resumes instead of restarting.
-        CheckedBackupAndRestore(str(backup_dir), double_checkpoint=True, delete_checkpoint=False),
+        CheckedBackupAndRestore(
+            str(backup_dir),
+            config.trainer.backup_interval,
+            double_checkpoint=True,
+            delete_checkpoint=False,
+        ),
         *tensorboard(config, log_dir),
     ]
     if save_models:

@@ -39,7 +39,9 @@ from common.data import sources, splits
 from common.data.splits import Split
 from common.distribute import strategies
 from common.errors import Terminated, UserError
+from common.modeling import vision
 from common.modeling.optimizers import make_optimizer
+from common.modeling.options import AugmentOptions
 from common.reporting import plots, reference
 from common.training import callbacks as callbacks_module
 from common.training import runs
@@ -68,6 +70,9 @@ def set_up(config: Config) -> tf.distribute.Strategy:
     the strategy's defaults, seeds and determinism. The dtype policy is set by `build`."""
     strategy = strategies.make_strategy(config.distribute)
     strategies.resolve_trainer_defaults(config.trainer, strategies.resolve_name(config.distribute))
+    augment = getattr(config.model, "augment", None)
+    if isinstance(augment, AugmentOptions):
+        vision.resolve_placement(augment)  # before config.yaml is written
     keras.utils.set_random_seed(config.seed)
     if config.trainer.deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -417,7 +422,9 @@ def write_predictions(recipe, config, model, dataset, task: str, path: Path) -> 
     if task not in ("binary", "multiclass", "regression"):
         return
     targets, outputs = [], []
-    for batch in recipe.make_dataset(dataset.x_test, dataset.y_test, config, False):
+    # NumPy batches: a jitted JAX predict step takes arrays, not TensorFlow tensors.
+    batches = recipe.make_dataset(dataset.x_test, dataset.y_test, config, False)
+    for batch in batches.as_numpy_iterator():
         targets.append(np.asarray(batch[1]).reshape(len(batch[1]), -1)[:, 0])
         outputs.append(np.asarray(model.predict_on_batch(batch[0]), dtype="float64"))
     target, output = np.concatenate(targets), np.concatenate(outputs)

@@ -1,0 +1,69 @@
+"""The backup callback's schedule, on a real Keras fit: a backup every epoch with interval 0,
+only the last epoch's with a long interval, and a resumed fit that starts after the backup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from common.training import runs
+from common.training.callbacks import CheckedBackupAndRestore
+
+
+class BackupEpochs(keras.callbacks.Callback):
+    """Reads the backup's epoch after every epoch (placed after the backup callback)."""
+
+    def __init__(self, backup_dir: Path):
+        super().__init__()
+        self.backup_dir, self.seen = backup_dir, []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seen.append(runs.backup_epoch(self.backup_dir))
+
+
+def small_model() -> keras.Model:
+    inputs = keras.Input(shape=(3,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+def fit(backup_dir: Path, interval: float, epochs: int) -> list[int]:
+    x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    seen = BackupEpochs(backup_dir)
+    callbacks = [CheckedBackupAndRestore(str(backup_dir), interval, delete_checkpoint=False), seen]
+    small_model().fit(x, y, epochs=epochs, batch_size=16, callbacks=callbacks, verbose=0)
+    return seen.seen
+
+
+@pytest.mark.parametrize(
+    ("interval", "expected"), [(0.0, [1, 2, 3, 4, 5]), (1.0e6, [0, 0, 0, 0, 5])]
+)
+def test_backups_follow_the_interval_and_always_cover_the_last_epoch(tmp_path, interval, expected):
+    assert fit(tmp_path / "backup", interval, epochs=5) == expected
+
+
+def test_an_early_stop_is_backed_up_and_a_resumed_fit_starts_after_the_backup(tmp_path):
+    backup = tmp_path / "backup"
+    x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+
+    class StopAtThree(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.stop_training = epoch == 2
+
+    seen = BackupEpochs(backup)
+    model = small_model()
+    kept = CheckedBackupAndRestore(str(backup), 1.0e6, delete_checkpoint=False)
+    callbacks = [StopAtThree(), kept, seen]
+    model.fit(x, y, epochs=10, batch_size=16, callbacks=callbacks, verbose=0)
+    assert seen.seen == [0, 0, 3]  # the stop (early stopping's) is the last epoch: backed up
+
+    resumed = small_model().fit(
+        x, y, epochs=5, batch_size=16, callbacks=[CheckedBackupAndRestore(str(backup))], verbose=0
+    )
+    assert len(resumed.history["loss"]) == 2  # epochs 4 and 5 only
