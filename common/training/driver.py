@@ -152,6 +152,10 @@ def fit(
             # Weights are identical on every worker; the chief's backup is the one to agree on.
             shutil.copytree(chief, backup_dir, dirs_exist_ok=True)
     history_csv = folder / "history.csv"
+    # best.keras may come from an epoch past the backup, whose row the trim drops: its value
+    # stays the bar a resumed epoch must beat to replace it.
+    monitor = callbacks_module.monitor_name(config, split.has_validation)
+    kept_best = callbacks_module.best_so_far(history_csv, monitor)
     runs.trim_history(history_csv, max(runs.backup_epoch(b) for b in backups))
     model = build(recipe, config, strategy, split, epochs)
     train_data = recipe.make_dataset(split.x_train, split.y_train, config, True)
@@ -174,8 +178,11 @@ def fit(
                 )
                 recipe.compile_model(model, make_optimizer(settings, 1, 1), config)
         callbacks = callbacks_module.standard_callbacks(
-            config, folder, log_dir, backup_dir, split.has_validation, save_models, first
+            config, folder, log_dir, backup_dir, split.has_validation, save_models, first, kept_best
         ) + recipe.callbacks(folder, split, config)
+        # Keras keeps the epoch a BackupAndRestore restored (`_initial_epoch`) across fits: a
+        # fine-tuning phase would start at phase 1's resumed epoch instead of its own first.
+        model._initial_epoch = None
         model.fit(
             train_data,
             validation_data=validation_data,

@@ -134,13 +134,13 @@ def workers_run(workers: int, epochs: int, output: Path) -> tuple[float, float]:
 READING = """
 Reading the numbers:
 
-- **Overhead.** A whole `cookbook train` run — BackupAndRestore every epoch, the best
-  checkpoint, TensorBoard, CSV history, evaluation against the baseline, the learning curve —
-  costs a few tenths of a second more than a bare keras.io-style script on this small model.
+- **Overhead.** The table's first row predates the defaults below (BackupAndRestore every
+  epoch, one step per execution); the whole-run comparison of every recipe is the next section.
 - **steps_per_execution** runs several steps per call into the TensorFlow runtime; on small
-  models, where per-step overhead dominates, it is worth setting (default: 1 on CPU/GPU, 32 on
-  TPU). **jit_compile** (XLA) was slower on this CPU for every size tried, so it is off by
-  default; measure it on your GPU or TPU before turning it on.
+  models, where per-step overhead dominates, it is worth setting: it is now 32 by default on
+  one device (1 under mirrored/multi_worker). **jit_compile** (XLA) was slower on this CPU for
+  the small MLPs and the convnet, faster for multiclass's wide [1024, 1024] stack: see
+  "Defaults chosen by measurement" below.
 - **Two workers on one 2-core machine are slower**: both processes share the same two cores,
   and every step of this tiny model pays an all-reduce over gRPC on loopback that costs far
   more than its arithmetic. `--workers` on one machine is for correctness and for several local
@@ -152,7 +152,9 @@ Reading the numbers:
   history, TensorBoard, the epoch's checkpoint — and its tf.data pipeline cost about a tenth of
   the throughput against `model.fit(arrays)`; on the heavier ResNet, where the step dominates,
   the tf.data pipeline is ahead of fit's array slicing. **Augmentation placement**: inside the
-  model was faster than mapped over tf.data batches on this CPU, so `model` is the default.
+  model was faster than mapped over tf.data batches on this CPU, so `auto` resolves to `model`
+  on TensorFlow (and to `pipeline` on JAX, where the affine layers would keep the step from
+  compiling).
 """
 
 
