@@ -124,10 +124,10 @@ def resolve_trainer_defaults(trainer: TrainerConfig, strategy_name: str) -> None
     on_tpu = strategy_name == "tpu"
     if trainer.precision == "auto":
         trainer.precision = "mixed_bfloat16" if on_tpu else "float32"
+    replicated = strategy_name in ("mirrored", "multi_worker")
     if trainer.steps_per_execution is None:
         # Several replicas run one step per call: Keras 3.15's multi-step loop does not build
         # under MirroredStrategy or MultiWorkerMirroredStrategy (InvalidArgumentError).
-        replicated = strategy_name in ("mirrored", "multi_worker")
         trainer.steps_per_execution = 1 if replicated else STEPS_PER_EXECUTION
     gpus = bool(tf.config.list_logical_devices("GPU"))
     if trainer.jit_compile == "auto":
@@ -138,8 +138,7 @@ def resolve_trainer_defaults(trainer: TrainerConfig, strategy_name: str) -> None
             # On CPU, XLA ran the convnet and the small MLPs slower (BENCHMARKS.md); GPUs and
             # TPUs keep Keras' "auto" (XLA where every layer supports it), as a plain script.
             trainer.jit_compile = False
-    replicated_on_cpu = strategy_name in ("mirrored", "multi_worker") and not gpus
-    if trainer.jit_compile is True and replicated_on_cpu:
+    if trainer.jit_compile is True and replicated and not gpus:
         # XLA has no CPU collectives: the all-reduce would fail to compile (b/194942685).
         print("trainer.jit_compile: off for replicas on CPUs (XLA cannot all-reduce there).")
         trainer.jit_compile = False

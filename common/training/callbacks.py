@@ -22,18 +22,11 @@ def monitor_name(config: Config, has_validation: bool) -> str:
     return monitor if has_validation else monitor.removeprefix("val_")
 
 
-def best_so_far(history_csv: Path, monitor: str) -> float | None:
-    """The best monitored value already in history, so a resumed run keeps its best.keras."""
+def best_so_far(history_csv: Path, monitor: str, kept: float | None = None) -> float | None:
+    """The best monitored value already in history (or `kept`, a value from rows a resume
+    trimmed, if better), so a resumed run keeps its best.keras."""
     values = [float(row[monitor]) for row in read_history(history_csv) if row.get(monitor)]
-    values = [v for v in values if not math.isnan(v)]
-    if not values:
-        return None
-    return max(values) if higher_is_better(monitor) else min(values)
-
-
-def best_of(monitor: str, kept_best: float | None, history_csv: Path) -> float | None:
-    """The better of `kept_best` and the best value in history.csv (None if neither)."""
-    values = [v for v in (kept_best, best_so_far(history_csv, monitor)) if v is not None]
+    values = [v for v in [*values, kept] if v is not None and not math.isnan(v)]
     if not values:
         return None
     return max(values) if higher_is_better(monitor) else min(values)
@@ -125,7 +118,7 @@ class CheckedBackupAndRestore(keras.callbacks.BackupAndRestore):
         self._last_batch_seen = 0
         if self.model.stop_training:  # early stopping: a resumed run has nothing left to train
             self._current_epoch = self.params.get("epochs", epoch + 1)
-        last = epoch + 1 >= self.params.get("epochs", 0) or self.model.stop_training
+        last = self._current_epoch >= self.params.get("epochs", 0)
         if last or time.monotonic() - self.saved_at >= self.interval:
             self._save_model()
             self.saved_at = time.monotonic()
@@ -188,7 +181,7 @@ def standard_callbacks(
         *control_callbacks(config, has_validation, history_csv, first_epoch),
         # The best model before its row: history never names a best epoch best.keras lacks.
         *(
-            [SaveBest(folder / "best.keras", monitor, best_of(monitor, kept_best, history_csv))]
+            [SaveBest(folder / "best.keras", monitor, best_so_far(history_csv, monitor, kept_best))]
             if save_best
             else []
         ),
