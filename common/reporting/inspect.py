@@ -592,36 +592,49 @@ def _displayable(image: np.ndarray) -> np.ndarray:
 def _picture_grid(
     pictures: Sequence[np.ndarray], titles: Sequence[str], path: Path, columns: int, title: str
 ) -> Path:
-    """Images on a grid of `columns`, each with a small title (gray for one channel)."""
+    """Images on a grid of `columns`, each with a small title (gray for one channel), drawn
+    on one axes whose units are inches: a figure of one small axes per image took a second to
+    lay out and save, this a tenth of that."""
     columns = max(1, min(columns, len(pictures)))
     rows = max(1, math.ceil(len(pictures) / columns))
-    figure, axes = plt.subplots(
-        rows, columns, figsize=(1.9 * columns + 0.5, 2.0 * rows + 0.6), squeeze=False
-    )
-    for axis in axes.flat:
-        axis.set_xticks([])  # no ticks to lay out: much faster than axis("off") alone
-        axis.set_yticks([])
-        axis.axis("off")
-    for axis, picture, name in zip(axes.flat, pictures, titles, strict=False):
+    cell_width, cell_height, title_band, top = 1.9, 2.0, 0.3, 0.5
+    width, height = cell_width * columns, cell_height * rows
+    figure = plt.figure(figsize=(width, height + top))
+    axis = figure.add_axes((0.0, 0.0, 1.0, height / (height + top)))
+    for index, (picture, name) in enumerate(zip(pictures, titles, strict=False)):
         shown = _displayable(picture)
+        row, column = divmod(index, columns)
+        left, upper = column * cell_width, row * cell_height  # y grows downwards
+        box_width, box_height = cell_width - 0.15, cell_height - title_band - 0.1
+        scale = min(box_width / shown.shape[1], box_height / shown.shape[0])
+        shown_width, shown_height = shown.shape[1] * scale, shown.shape[0] * scale
+        x0 = left + (cell_width - shown_width) / 2
+        y0 = upper + title_band + (box_height - shown_height) / 2
         axis.imshow(
             shown,
             cmap="gray" if shown.ndim == 2 else None,
             vmin=0,
             vmax=1,
             interpolation="nearest",
+            extent=(x0, x0 + shown_width, y0 + shown_height, y0),
         )
-        axis.set_title(name, fontsize=8)
+        axis.text(left + cell_width / 2, upper + title_band - 0.05, name, ha="center",
+                  va="bottom", fontsize=8)  # fmt: skip
     if not len(pictures):
-        axes[0, 0].text(0.5, 0.5, "none", ha="center", va="center", fontsize=14)
-    figure.suptitle(title, fontsize=10)
-    return _save(figure, path)
+        axis.text(width / 2, height / 2, "none", ha="center", va="center", fontsize=14)
+    axis.set_xlim(0, width)
+    axis.set_ylim(height, 0)
+    axis.set_aspect("auto")
+    axis.axis("off")
+    figure.suptitle(title, fontsize=10, y=1 - 0.15 / (height + top))
+    return _save(figure, path, tight=False)
 
 
-def _save(figure: Any, path: Path) -> Path:
+def _save(figure: Any, path: Path, tight: bool = True) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.tight_layout()
+    if tight:
+        figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
     return path

@@ -152,10 +152,6 @@ def fit(
             # Weights are identical on every worker; the chief's backup is the one to agree on.
             shutil.copytree(chief, backup_dir, dirs_exist_ok=True)
     history_csv = folder / "history.csv"
-    # best.keras may come from an epoch past the backup, whose row the trim drops: its value
-    # stays the bar a resumed epoch must beat to replace it.
-    monitor = callbacks_module.monitor_name(config, split.has_validation)
-    kept_best = callbacks_module.best_so_far(history_csv, monitor)
     runs.trim_history(history_csv, max(runs.backup_epoch(b) for b in backups))
     model = build(recipe, config, strategy, split, epochs)
     train_data = recipe.make_dataset(split.x_train, split.y_train, config, True)
@@ -167,6 +163,7 @@ def fit(
     phases = [(0, epochs, backups[0])]
     if fine_tune.epochs:
         phases.append((epochs, epochs + fine_tune.epochs, backups[1]))
+    savers: list[callbacks_module.SaveBest] = []
     for first, last, backup_dir in phases:
         if first:  # fine-tuning: the top of the backbone trains too, at a low rate
             unfreeze_backbone(model, fine_tune.unfreeze)
@@ -178,8 +175,9 @@ def fit(
                 )
                 recipe.compile_model(model, make_optimizer(settings, 1, 1), config)
         callbacks = callbacks_module.standard_callbacks(
-            config, folder, log_dir, backup_dir, split.has_validation, save_models, first, kept_best
+            config, folder, log_dir, backup_dir, split.has_validation, save_models, first
         ) + recipe.callbacks(folder, split, config)
+        savers += [c for c in callbacks if isinstance(c, callbacks_module.SaveBest)]
         # Keras keeps the epoch a BackupAndRestore restored (`_initial_epoch`) across fits: a
         # fine-tuning phase would start at phase 1's resumed epoch instead of its own first.
         model._initial_epoch = None
@@ -193,7 +191,18 @@ def fit(
             shuffle=False,  # tf.data shuffles (make_dataset); Keras warns if asked again
             verbose=config.trainer.verbose,
         )
-    return model, runs.read_history(history_csv)
+    # The best epoch this process trained is still in memory (a later phase's beat the
+    # earlier's): evaluating it skips reloading best.keras and tracing the loaded model again.
+    # Not for a model replicated by a strategy: its predict_on_batch splits a batch over the
+    # replicas, so the report's batch-by-batch predictions read a loaded copy.
+    best = next((s.best_weights for s in reversed(savers) if s.best_weights is not None), None)
+    if strategy.num_replicas_in_sync > 1:
+        return model, runs.read_history(history_csv), False
+    if best is not None:
+        model.set_weights(best)
+    # Without validation data, best.keras is last.keras: the model as training left it.
+    holds_best = best is not None or (save_models and not split.has_validation)
+    return model, runs.read_history(history_csv), holds_best
 
 
 def unfreeze_backbone(model: keras.Model, top_layers: int) -> None:
@@ -272,7 +281,7 @@ def run_kfold(recipe, config, strategy, dataset, workspace: Workspace) -> dict[s
         print(
             f"\n{split.name}: {len(split.x_train)} training, {len(split.x_val)} validation examples"
         )
-        model, history = fit(
+        model, history, _ = fit(
             recipe,
             config,
             strategy,
@@ -392,12 +401,15 @@ def train_in(
         print(f"\nfinal model: all {len(split.x_train)} training examples, {epochs} epochs")
 
     log_dir = out / "logs" / ("final" if split.name == "final" else "")
-    model, history = fit(recipe, config, strategy, split, workspace, out, log_dir, epochs)
+    model, history, holds_best = fit(
+        recipe, config, strategy, split, workspace, out, log_dir, epochs
+    )
     best_path = out / ("best.keras" if split.has_validation else "last.keras")
     if not split.has_validation:
         with runs.atomic_path(out / "best.keras") as temporary:
             shutil.copyfile(out / "last.keras", temporary)
-    model = load_model(best_path)
+    if not holds_best:  # resumed past its best epoch, or replicated
+        model = load_model(best_path)
 
     metrics["epochs"] = len(history)
     if split.has_validation:

@@ -1,5 +1,6 @@
 """The backup callback's schedule, on a real Keras fit: a backup every epoch with interval 0,
-only the last epoch's with a long interval, and an early stop backed up as finished."""
+only the last epoch's with a long interval, and an early stop backed up as finished; best.keras
+written with the backups, holding the best epoch's weights."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from common.training import runs
-from common.training.callbacks import CheckedBackupAndRestore
+from common.training.callbacks import CheckedBackupAndRestore, SaveBest
 
 
 class BackupEpochs(keras.callbacks.Callback):
@@ -69,3 +70,45 @@ def test_an_early_stop_is_backed_up_as_finished_and_not_trained_past(tmp_path):
         x, y, epochs=10, batch_size=16, callbacks=[CheckedBackupAndRestore(str(backup))], verbose=0
     )
     assert resumed.history.get("loss", []) == []
+
+
+def test_best_keras_is_written_with_the_backup_and_holds_the_best_epoch(tmp_path):
+    """Improvements stay in memory until a backup (here only the last epoch's) writes them;
+    the file then holds the best epoch's weights, and training's own weights are untouched."""
+    x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    path = tmp_path / "best.keras"
+    scores = [3.0, 1.0, 2.0, 2.0, 2.0]  # the second epoch is the best
+
+    class Scripted(keras.callbacks.Callback):
+        """Sets each epoch's score, and records the weights and whether best.keras exists."""
+
+        def __init__(self):
+            super().__init__()
+            self.weights, self.written = [], []
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs["score"] = scores[epoch]  # the callbacks after this one read it
+            self.weights.append(self.model.get_weights())
+
+    class Written(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seen.append(path.is_file())
+
+    model, scripted, written = small_model(), Scripted(), Written()
+    saver = SaveBest(path, "score")
+    backup = CheckedBackupAndRestore(str(tmp_path / "backup"), 1.0e6, saver.write)
+    model.fit(
+        x, y, epochs=5, batch_size=16, verbose=0, callbacks=[scripted, saver, backup, written]
+    )
+    assert written.seen == [False, False, False, False, True]
+    saved = keras.saving.load_model(path, safe_mode=True).get_weights()
+    for kept, best in zip(saved, scripted.weights[1], strict=True):
+        np.testing.assert_array_equal(kept, best)
+    for now, last in zip(model.get_weights(), scripted.weights[-1], strict=True):
+        np.testing.assert_array_equal(now, last)
+    assert saver.best == 1.0 and not saver.unwritten
