@@ -26,7 +26,8 @@ paper (Radford et al., 2015). The usual stabilising choices, each deliberate:
 - fresh noise for each player's step, and Adam for both (clones of the configured optimizer).
 
 Judged by a measured score, not by eye: a small convnet trained on the real training images
-(once, saved in the run folder as quality_classifier.keras) classifies generated samples. For a
+(saved in the run folder as quality_classifier.keras, and kept under output.dir/.cache/ so
+every run on the same data is scored by the same one, trained once) classifies generated samples. For a
 conditional GAN, `conditional_accuracy` is the fraction classified as the class they were asked
 for; for both, an Inception-Score analogue exp(E_x[KL(p(y|x) || p(y))]) — high when each sample
 is a confident digit (`mean_max_probability`) and the samples cover all classes
@@ -408,7 +409,11 @@ def report(model: GAN, dataset: Dataset, run_dir: Path, config: Config) -> dict:
         return {}
 
     classifier = scores.quality_classifier(
-        dataset, run_dir / "quality_classifier.keras", options.classifier_epochs, config.seed
+        dataset,
+        run_dir / "quality_classifier.keras",
+        options.classifier_epochs,
+        config.seed,
+        kept_in=Path(config.output.dir) / ".cache" / "quality_classifier",
     )
     noise, labels = sample_inputs(model.generator, options.quality_samples, config.seed + 1)
     generated = classifier.predict(generate(model.generator, noise, labels), verbose=0)

@@ -328,6 +328,30 @@ def test_early_stopping_resumes_its_patience_from_history(tmp_path):
     assert stopping.model.stop_training, "stops where an uninterrupted run would"
 
 
+def test_the_reference_is_kept_by_its_data_and_refitted_when_the_data_changes(binary_run, capsys):
+    """The run fitted the reference once and kept it under output.dir/.cache/reference/: the
+    same data reads it back (no fit), other data (one label changed) gets a fit of its own."""
+    import dataclasses
+
+    from common.training.driver import reference_scores
+
+    run_dir, metrics = binary_run
+    config = load_config(str(run_dir / "config.yaml"))
+    data = sources.load(config.data, config.seed, stratify=True)
+    split = splits.final_model_split(data, config.data, config.split_seed, stratify=True)
+    kept = list((Path(config.output.dir) / ".cache" / "reference").glob("*.json"))
+    assert len(kept) == 1
+    again = reference_scores(config, "binary", split, data)
+    assert "kept from an earlier run" in capsys.readouterr().out
+    assert again["reference"] == metrics["reference"]
+    changed = data.y_test.copy()
+    changed[0] = 1 - changed[0]
+    other = reference_scores(config, "binary", split, dataclasses.replace(data, y_test=changed))
+    assert "fitting the scikit-learn reference" in capsys.readouterr().out
+    assert other["reference"]["accuracy"] != again["reference"]["accuracy"]
+    assert len(list(kept[0].parent.glob("*.json"))) == 2
+
+
 def test_a_run_records_its_reference_and_test_predictions(binary_run):
     """metrics.json: a scikit-learn reference on the same split beside the baseline; the test
     predictions the report draws its ROC and confusion matrix from."""

@@ -12,7 +12,8 @@ Keras model reports:
 Tables keep their gaps and text categories (imputed and one-hot encoded, as the network's own
 preprocessing does); images are flattened. Streaming files (image and text folders), series
 windows and sets too large for a quick fit get no reference (`reference_note` says why).
-`trainer.reference: false` turns it off.
+`trainer.reference: false` turns it off. It depends on the data alone (every model is
+seeded), so runs keep it by `fingerprint` and fit it once per dataset and split.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import sklearn
 from sklearn import metrics as sk_metrics
 from sklearn.base import BaseEstimator, clone
 from sklearn.calibration import CalibratedClassifierCV
@@ -31,6 +33,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.svm import SVC
+
+from common.data.fingerprint import fingerprint as data_fingerprint
 
 TASKS = ("binary", "multiclass", "regression")
 # Examples × features above which the kernel SVC and friends stop being a quick fit on a CPU.
@@ -111,6 +115,15 @@ def scores(task: str, model: BaseEstimator, x: Any, y: np.ndarray) -> dict[str, 
     if task == "binary" and len(np.unique(y)) == 2:
         results["auc"] = float(sk_metrics.roc_auc_score(y, probabilities[:, 1]))
     return results
+
+
+def fingerprint(task: str, split, x_test: Any, y_test: np.ndarray) -> str | None:
+    """A digest of everything the reference depends on: the task, the training, validation and
+    test data, and scikit-learn's version; None when there is no reference to keep."""
+    if task not in TASKS or features(split.x_train) is None or features(x_test) is None:
+        return None
+    arrays = (split.x_train, split.y_train, split.x_val, split.y_val, x_test, y_test)
+    return data_fingerprint(*arrays, label=f"reference {task} {sklearn.__version__}")
 
 
 def fit_reference(task: str, split, x_test: Any, y_test: np.ndarray) -> dict[str, Any]:

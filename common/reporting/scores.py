@@ -7,24 +7,38 @@ samples (`mean_max_probability`); predictions spread over every class mean varie
 (`class_diversity`, at most the number of classes); `inception_score` combines both as
 exp(E_x[KL(p(y|x) || p(y))]). With requested classes (a conditional generator),
 `conditional_accuracy` is the fraction classified as asked. Score real test images the same way
-for the reference.
+for the reference. The classifier depends on the real data alone: it is kept by the data's
+fingerprint, so every run on one dataset is scored by the same classifier, trained once.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import keras
 import numpy as np
 from keras import layers
 
+from common.data.fingerprint import fingerprint
 from common.data.sources import Dataset
 
 
-def quality_classifier(dataset: Dataset, path: Path, epochs: int, seed: int) -> keras.Model:
-    """A small convnet trained once on the real training images; reloaded when saved."""
+def quality_classifier(
+    dataset: Dataset, path: Path, epochs: int, seed: int, kept_in: Path | None = None
+) -> keras.Model:
+    """A small convnet trained on the real training images, saved at `path`; reloaded when
+    saved, and copied from `kept_in` when a run on the same data trained it before."""
     if path.is_file():
         return keras.saving.load_model(path, safe_mode=True)
+    label = f"quality classifier {epochs} {seed} {keras.__version__}"
+    kept = None
+    if kept_in is not None:
+        kept = kept_in / f"{fingerprint(dataset.x_train, dataset.y_train, label=label)}.keras"
+        if kept.is_file():
+            shutil.copyfile(kept, path)
+            return keras.saving.load_model(path, safe_mode=True)
     keras.utils.set_random_seed(seed)
     inputs = keras.Input(shape=dataset.x_train.shape[1:], name="image")
     x = layers.Conv2D(32, 3, padding="same", activation="relu", name="conv_1")(inputs)
@@ -41,6 +55,11 @@ def quality_classifier(dataset: Dataset, path: Path, epochs: int, seed: int) -> 
     )
     classifier.fit(dataset.x_train, dataset.y_train, batch_size=64, epochs=epochs, verbose=0)
     classifier.save(path)
+    if kept is not None:  # a copy, renamed into place: a kill never leaves half a file
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        temporary = kept.with_name(f".{kept.stem}.{os.getpid()}.tmp.keras")
+        shutil.copyfile(path, temporary)
+        os.replace(temporary, kept)
     return classifier
 
 
