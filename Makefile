@@ -63,7 +63,7 @@ test-slow: $(STAMP) ## Only the slow end-to-end and quality checks (clusters, ki
 test-full: $(STAMP) ## Everything: the fast suite, then the slow and quality checks
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP) ## Every recipe against a plain Keras script (~35 min; ARGS="--only table": speed settings); writes BENCHMARKS.md
+bench: $(STAMP) ## Every recipe against a plain Keras script (~50 min; ARGS="--only table": speed settings); writes BENCHMARKS.md
 	$(BIN)/python -m tests.benchmarks.bench $(ARGS)
 
 bench-memory: $(STAMP) ## Peak memory of one epoch on 2,000 vs 40,000 images; writes BENCHMARKS.md
