@@ -27,11 +27,11 @@ paper (Radford et al., 2015). The usual stabilising choices, each deliberate:
 
 Judged by a measured score, not by eye: a small convnet trained on the real training images
 (saved in the run folder as quality_classifier.keras, and kept under output.dir/.cache/ so
-every run on the same data is scored by the same one, trained once) classifies generated samples. For a
-conditional GAN, `conditional_accuracy` is the fraction classified as the class they were asked
-for; for both, an Inception-Score analogue exp(E_x[KL(p(y|x) || p(y))]) — high when each sample
-is a confident digit (`mean_max_probability`) and the samples cover all classes
-(`class_diversity` = exp(entropy of p(y)), at most the number of classes). The same scores
+every run on the same data is scored by the same one, trained once) classifies generated
+samples. For a conditional GAN, `conditional_accuracy` is the fraction classified as the class
+they were asked for; for both, an Inception-Score analogue exp(E_x[KL(p(y|x) || p(y))]) —
+high when each sample is a confident digit (`mean_max_probability`) and the samples cover all
+classes (`class_diversity` = exp(entropy of p(y)), at most the number of classes). The same scores
 for the real test images are the reference. Artifacts beside the usual ones: samples/ (a grid
 from fixed noise per epoch, also in TensorBoard's Images tab; one row per class when
 conditional), samples.png, generator.keras and discriminator.keras.
@@ -58,6 +58,7 @@ from common.data.sources import Dataset
 from common.data.splits import Split
 from common.errors import ConfigError, UserError
 from common.reporting import images, scores
+from common.training import runs
 
 TASK = "gan"
 GRID_COLUMNS = 10
@@ -413,7 +414,7 @@ def report(model: GAN, dataset: Dataset, run_dir: Path, config: Config) -> dict:
         run_dir / "quality_classifier.keras",
         options.classifier_epochs,
         config.seed,
-        kept_in=Path(config.output.dir) / ".cache" / "quality_classifier",
+        kept_in=runs.cache_dir(config.output.dir, "quality_classifier"),
     )
     noise, labels = sample_inputs(model.generator, options.quality_samples, config.seed + 1)
     generated = classifier.predict(generate(model.generator, noise, labels), verbose=0)

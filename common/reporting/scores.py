@@ -13,7 +13,6 @@ fingerprint, so every run on one dataset is scored by the same classifier, train
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from keras import layers
 
 from common.data.fingerprint import fingerprint
 from common.data.sources import Dataset
+from common.training.runs import atomic_path
 
 
 def quality_classifier(
@@ -55,11 +55,10 @@ def quality_classifier(
     )
     classifier.fit(dataset.x_train, dataset.y_train, batch_size=64, epochs=epochs, verbose=0)
     classifier.save(path)
-    if kept is not None:  # a copy, renamed into place: a kill never leaves half a file
+    if kept is not None:
         kept.parent.mkdir(parents=True, exist_ok=True)
-        temporary = kept.with_name(f".{kept.stem}.{os.getpid()}.tmp.keras")
-        shutil.copyfile(path, temporary)
-        os.replace(temporary, kept)
+        with atomic_path(kept) as temporary:
+            shutil.copyfile(path, temporary)
     return classifier
 
 

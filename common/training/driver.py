@@ -195,9 +195,9 @@ def fit(
     # earlier's): evaluating it skips reloading best.keras and tracing the loaded model again.
     # Not for a model replicated by a strategy: its predict_on_batch splits a batch over the
     # replicas, so the report's batch-by-batch predictions read a loaded copy.
-    best = next((s.best_weights for s in reversed(savers) if s.best_weights is not None), None)
     if strategy.num_replicas_in_sync > 1:
         return model, runs.read_history(history_csv), False
+    best = next((s.best_weights for s in reversed(savers) if s.best_weights is not None), None)
     if best is not None:
         model.set_weights(best)
     # Without validation data, best.keras is last.keras: the model as training left it.
@@ -437,7 +437,7 @@ def reference_scores(config: Config, task: str, split: Split, dataset) -> dict[s
     """The scikit-learn reference, kept in `output.dir/.cache/reference/` by a fingerprint of
     its data: a sweep of model settings on one dataset fits it once (1-2 s on digits)."""
     key = reference.fingerprint(task, split, dataset.x_test, dataset.y_test)
-    path = Path(config.output.dir) / ".cache" / "reference" / f"{key}.json"
+    path = runs.cache_dir(config.output.dir, "reference") / f"{key}.json"
     if key is not None and path.is_file():
         with contextlib.suppress(OSError, ValueError):
             kept = json.loads(path.read_text(encoding="utf-8"))

@@ -142,6 +142,12 @@ def atomic_path(path: Path):
             temporary.unlink()
 
 
+def cache_dir(output_dir: str | Path, kind: str) -> Path:
+    """`output.dir/.cache/<kind>/`: results that depend on the data alone (the scikit-learn
+    reference, the GAN's quality classifier), kept by a fingerprint of their data."""
+    return Path(output_dir) / ".cache" / kind
+
+
 def write_text(path: Path, text: str) -> None:
     """Atomically: a temporary file, then a rename, so a kill never leaves half a file."""
     with atomic_path(path) as temporary:
