@@ -38,6 +38,7 @@ from common.config.schema import Config
 from common.data.sources import Dataset
 from common.data.splits import Split
 from common.errors import ConfigError, unknown_name
+from common.modeling import predicting
 from common.reporting import images
 from common.training.recipe import default_make_dataset
 
@@ -243,7 +244,7 @@ def report(model: keras.Model, dataset: Dataset, run_dir: Path, config: Config) 
     inputs = noisy(x_test, stddev, config.seed + 1)
     grid = reconstruction_grid(model, inputs[:GRID_EXAMPLES])
     images.save_grid(run_dir / "reconstructions.png", grid)
-    latent = encoder.predict(x_test, batch_size=256, verbose=0)
+    latent = predicting.predict(encoder, x_test)
     latent_plot(
         latent,
         dataset.y_test,
@@ -254,7 +255,7 @@ def report(model: keras.Model, dataset: Dataset, run_dir: Path, config: Config) 
 
     mean_image = np.mean(dataset.x_train, axis=0, keepdims=True)
     baseline_mse = float(np.mean((x_test - mean_image) ** 2))
-    reconstructions = model.predict(inputs, batch_size=256, verbose=0)
+    reconstructions = predicting.predict(model, inputs)
     test_mse = float(np.mean((reconstructions - x_test) ** 2))
     result = {
         "inputs": "noisy" if stddev else "clean",

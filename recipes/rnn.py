@@ -51,7 +51,7 @@ from common.data.files import FileSet
 from common.data.series import TextSequences, WindowSet, persistence
 from common.data.splits import Split
 from common.errors import ConfigError
-from common.modeling import preprocessing, recurrent, tasks
+from common.modeling import predicting, preprocessing, recurrent, tasks
 from common.training.recipe import (
     default_baseline,
     default_compile_model,
@@ -262,7 +262,7 @@ def report(model: keras.Model, dataset: sources.Dataset, run_dir: Path, config: 
     if not isinstance(test, WindowSet):
         return {}
     data = config.data
-    predicted = model.predict(make_dataset(test, None, config, False), verbose=0)[:, 0]
+    predicted = predicting.predict(model, make_dataset(test, None, config, False))[:, 0]
     forecasts = persistence(test)
     chosen = chosen_persistence(dataset.x_train)
     model_mae = float(np.mean(np.abs(predicted - test.y)))

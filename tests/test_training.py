@@ -24,7 +24,7 @@ from common.data import sources, splits
 from common.errors import UserError
 from common.training import runs
 from common.training.driver import train
-from tests.conftest import COOKBOOK, PROJECT_ROOT, cookbook, tiny
+from tests.conftest import COOKBOOK, PROJECT_ROOT, TINY, cookbook, tiny
 
 
 def scalars(log_dir: Path, tag: str) -> list[float]:
@@ -162,6 +162,22 @@ def test_runs_started_in_the_same_second_never_share_a_folder(tmp_path):
     folders = [runs.new_run_dir(config) for _ in range(5)]
     assert len(set(folders)) == 5
     assert (tmp_path / "binary" / "latest").resolve() == folders[-1].resolve()
+
+
+def test_the_command_leaves_without_the_teardown_and_loses_no_output(tmp_path):
+    """`cookbook train` in a fresh process with its output piped (block-buffered): the process
+    skips TensorFlow's teardown (`common.cli.run`), yet the summary arrives whole."""
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    result = cookbook("train", "binary", *TINY, f"output.dir={tmp_path}", env=buffered)
+    assert result.returncode == 0, result.stderr[-3000:]
+    run_dir = (tmp_path / "binary" / "latest").resolve()
+    metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    lines = result.stdout.rstrip().splitlines()
+    assert f"Run: {run_dir}" in lines
+    assert f"{metrics['test']['accuracy']:>10.4f}" in next(
+        line for line in lines if line.strip().startswith("accuracy")
+    )
+    assert lines[-1] == f"reference: scikit-learn {metrics['reference_model']} on the same split"
 
 
 @pytest.mark.slow
