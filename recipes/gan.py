@@ -57,6 +57,7 @@ from common.config.schema import Config
 from common.data.sources import Dataset
 from common.data.splits import Split
 from common.errors import ConfigError, UserError
+from common.modeling import predicting
 from common.reporting import images, scores
 from common.training import runs
 
@@ -357,7 +358,7 @@ def generate(
     if len(generator.inputs) == 2:
         num_classes = generator.inputs[1].shape[-1]
         noise = [noise, keras.utils.to_categorical(labels, num_classes)]
-    return generator.predict(noise, batch_size=256, verbose=0)
+    return predicting.predict(generator, noise)
 
 
 def sample_inputs(
@@ -417,8 +418,8 @@ def report(model: GAN, dataset: Dataset, run_dir: Path, config: Config) -> dict:
         kept_in=runs.cache_dir(config.output.dir, "quality_classifier"),
     )
     noise, labels = sample_inputs(model.generator, options.quality_samples, config.seed + 1)
-    generated = classifier.predict(generate(model.generator, noise, labels), verbose=0)
-    real = classifier.predict(dataset.x_test, verbose=0)
+    generated = predicting.predict(classifier, generate(model.generator, noise, labels))
+    real = predicting.predict(classifier, dataset.x_test)
     quality = {
         "generated": scores.classifier_scores(generated, labels),
         "real_test": scores.classifier_scores(real, dataset.y_test),

@@ -38,3 +38,14 @@ def test_array_batches_cover_every_row_once():
         [4, 5, 6, 7],
         [8, 9],
     ]
+
+
+def test_a_model_with_two_inputs_takes_a_list_of_arrays():
+    keras.utils.set_random_seed(0)
+    noise, labels = keras.Input((4,)), keras.Input((3,))
+    joined = keras.layers.Concatenate()([noise, labels])
+    model = keras.Model([noise, labels], keras.layers.Dense(2)(joined))  # not compiled
+    rng = np.random.default_rng(1)
+    x = [rng.normal(size=(70, 4)).astype("float32"), rng.normal(size=(70, 3)).astype("float32")]
+    expected = model.predict(x, batch_size=16, verbose=0)
+    np.testing.assert_allclose(predicting.predict(model, x, batch_size=16), expected, rtol=1e-5)
