@@ -49,3 +49,55 @@ def test_a_model_with_two_inputs_takes_a_list_of_arrays():
     x = [rng.normal(size=(70, 4)).astype("float32"), rng.normal(size=(70, 3)).astype("float32")]
     expected = model.predict(x, batch_size=16, verbose=0)
     np.testing.assert_allclose(predicting.predict(model, x, batch_size=16), expected, rtol=1e-5)
+
+
+def test_a_short_last_batch_runs_the_same_trace():
+    """Without the padding, the 11-row last batch traces the predict step a second time."""
+    model = compiled_model()
+    x = np.random.default_rng(0).normal(size=(203, 6)).astype("float32")
+    predicting.predict(model, x, batch_size=32)
+    predicting.predict(model, tf.data.Dataset.from_tensor_slices(x).batch(32))
+    assert model.predict_function.experimental_get_tracing_count() == 1
+
+
+def regularized_model(task: str) -> keras.Model:
+    inputs = keras.Input((6,))
+    hidden = keras.layers.Dense(8, "relu", kernel_regularizer=keras.regularizers.L2(0.01))(inputs)
+    if task == "binary":
+        outputs = keras.layers.Dense(1, activation="sigmoid")(hidden)
+        loss, metrics = "binary_crossentropy", ["accuracy", keras.metrics.AUC(name="auc")]
+    else:
+        outputs = keras.layers.Dense(1)(hidden)
+        loss, metrics = "mse", ["mae", keras.metrics.RootMeanSquaredError(name="rmse")]
+    model = keras.Model(inputs, outputs)
+    model.compile("adam", loss, metrics=metrics, steps_per_execution=32)
+    return model
+
+
+def test_scores_from_predictions_equal_keras_evaluate():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(203, 6)).astype("float32")
+    for task, y in (("binary", (x[:, 0] > 0).astype("float32")), ("regression", x[:, 1] * 3)):
+        keras.utils.set_random_seed(0)
+        model = regularized_model(task)
+        model.fit(x, y, epochs=2, batch_size=32, verbose=0)  # metrics left mid-state by fit
+        data = tf.data.Dataset.from_tensor_slices((x, y)).batch(32)
+        assert predicting.scores_from_predictions(model)
+        scores = predicting.evaluate(model, data)
+        expected = model.evaluate(data, verbose=0, return_dict=True)
+        assert list(scores) == list(expected)
+        for name, value in expected.items():
+            assert np.isclose(scores[name], float(value), rtol=1e-5, atol=1e-6), (task, name)
+
+
+def test_a_model_with_its_own_test_step_is_scored_by_keras():
+    class OwnTestStep(keras.Model):
+        def test_step(self, data):
+            return super().test_step(data)
+
+    inputs = keras.Input((6,))
+    model = OwnTestStep(inputs, keras.layers.Dense(1)(inputs))
+    assert not predicting.scores_from_predictions(model)  # not compiled
+    model.compile("adam", "mse")
+    assert not predicting.scores_from_predictions(model)
+    assert predicting.scores_from_predictions(regularized_model("regression"))

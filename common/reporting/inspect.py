@@ -51,6 +51,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from common.data.files import FileSet  # noqa: E402
 from common.data.pipeline import make_dataset  # noqa: E402
 from common.errors import UserError  # noqa: E402
+from common.modeling.predicting import batches_of, predict_batch  # noqa: E402
 from common.reporting.images import save_grid, tile  # noqa: E402
 
 CONVOLUTIONS = (layers.Conv2D, layers.SeparableConv2D, layers.DepthwiseConv2D)
@@ -198,12 +199,16 @@ def gradcam_grid(
     path: Path,
     count: int = 8,
     layer_name: str | None = None,
+    probabilities: np.ndarray | None = None,
 ) -> Path:
     """The first `count` images (true class above) over their Grad-CAM overlays for the
-    predicted class ("→ predicted (p)" above)."""
+    predicted class ("→ predicted (p)" above). `probabilities`: the model's for `images`,
+    when already predicted (another batch shape would trace the predict step again)."""
     images = np.asarray(images[:count], dtype="float32")
     layer_name = layer_name or last_conv_layer(model)
-    probabilities = _class_probabilities(model.predict_on_batch(images))
+    if probabilities is None:
+        probabilities = _class_probabilities(model.predict_on_batch(images))
+    probabilities = probabilities[: len(images)]
     predicted = probabilities.argmax(axis=1)
     heatmaps = _gradcam(model, get_layer(model, layer_name), images, predicted)
     overlays = [gradcam_overlay(i, h) for i, h in zip(images, heatmaps, strict=True)]
@@ -400,7 +405,14 @@ def inspect_classifier(
         sample = np.stack([kept[index] for index in shown])
         if keras.backend.backend() == "tensorflow":  # Grad-CAM's gradients: tf.GradientTape
             pictures["gradcam"] = gradcam_grid(
-                model, sample, y_test[shown], names, folder / "gradcam.png", gradcam, layer_name
+                model,
+                sample,
+                y_test[shown],
+                names,
+                folder / "gradcam.png",
+                gradcam,
+                layer_name,
+                probabilities[shown],
             )
         else:
             print(f"Grad-CAM needs the TensorFlow backend; skipped on {keras.backend.backend()}.")
@@ -531,12 +543,9 @@ def _class_probabilities(outputs: Any) -> np.ndarray:
 
 def _batches(x: np.ndarray | FileSet, batch_size: int) -> Iterator[np.ndarray]:
     """Test images batch by batch: a FileSet is decoded as in training (0..255)."""
-    if isinstance(x, FileSet):
-        for (batch,) in make_dataset(x, None, batch_size).as_numpy_iterator():
-            yield batch
-    else:
-        for start in range(0, len(x), batch_size):
-            yield np.asarray(x[start : start + batch_size], dtype="float32")
+    data = make_dataset(x, None, batch_size) if isinstance(x, FileSet) else x
+    for batch in batches_of(data, batch_size):
+        yield np.asarray(batch, dtype="float32")
 
 
 def _predict(
@@ -553,7 +562,7 @@ def _predict(
     probabilities, kept, wrong = [], {}, []
     start = 0
     for batch in _batches(x, batch_size):
-        batch_probabilities = _class_probabilities(model.predict_on_batch(batch))
+        batch_probabilities = _class_probabilities(predict_batch(model, batch, batch_size))
         probabilities.append(batch_probabilities)
         positions = np.arange(start, start + len(batch))
         for k in np.flatnonzero(np.isin(positions, keep)):

@@ -39,7 +39,7 @@ from common.data import sources, splits
 from common.data.splits import Split
 from common.distribute import strategies
 from common.errors import Terminated, UserError
-from common.modeling import vision
+from common.modeling import predicting, vision
 from common.modeling.optimizers import make_optimizer
 from common.modeling.options import AugmentOptions
 from common.reporting import plots, reference
@@ -232,7 +232,12 @@ def best_epoch(history: list[dict[str, str]], monitor: str) -> int:
 def evaluate(
     recipe, config: Config, model: keras.Model, x: np.ndarray, y: np.ndarray
 ) -> dict[str, float]:
+    """The loss and compiled metrics on (x, y). From the predict step the report and
+    test_predictions.csv run anyway where that gives the same (see `predicting.evaluate`):
+    Keras' test step is one more trace of the whole model."""
     data = recipe.make_dataset(x, y, config, False)
+    if predicting.scores_from_predictions(model):
+        return predicting.evaluate(model, data)
     return {k: float(v) for k, v in model.evaluate(data, verbose=0, return_dict=True).items()}
 
 
@@ -460,9 +465,11 @@ def write_predictions(recipe, config, model, dataset, task: str, path: Path) -> 
     targets, outputs = [], []
     # NumPy batches: a jitted JAX predict step takes arrays, not TensorFlow tensors.
     batches = recipe.make_dataset(dataset.x_test, dataset.y_test, config, False)
+    size = None
     for batch in batches.as_numpy_iterator():
+        size = size or predicting.rows_in(batch[0])
         targets.append(np.asarray(batch[1]).reshape(len(batch[1]), -1)[:, 0])
-        outputs.append(np.asarray(model.predict_on_batch(batch[0]), dtype="float64"))
+        outputs.append(np.asarray(predicting.predict_batch(model, batch[0], size), "float64"))
     target, output = np.concatenate(targets), np.concatenate(outputs)
     output = output.reshape(len(output), -1)
     if task != "multiclass" and output.shape[1] != 1:
