@@ -131,8 +131,8 @@ def build(recipe, config: Config, strategy, split: Split, epochs: int) -> keras.
 def build_optimizer(model: keras.Model) -> None:
     """Make the optimizer's slot variables (moments, velocities) now, eagerly. Keras leaves
     them to the first trace of the train step when no strategy is set, where each becomes an
-    initialize-once `cond` in the graph: for DenseNet-40's RMSprop that took 3.5 s of its first
-    epoch, for the convnet's Adam 0.6 s. Skipped for a model that builds on its first batch."""
+    initialize-once `cond` in the graph: DenseNet-40's first epoch took 7-11 s longer that way
+    (BENCHMARKS.md). Skipped for a model that builds on its first batch."""
     optimizer = getattr(model, "optimizer", None)
     if model.built and optimizer is not None and not optimizer.built:
         optimizer.build(model.trainable_variables)
