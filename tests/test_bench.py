@@ -4,6 +4,7 @@ replaces only its own block of BENCHMARKS.md."""
 
 from __future__ import annotations
 
+import os
 import struct
 import subprocess
 import sys
@@ -41,8 +42,16 @@ def _result() -> Result:
     return Result(
         "binary",
         60,
-        plain=[Run(10.0, 700.0, 1000.0), Run(12.0, 710.0, 900.0), Run(11.0, 690.0, 1100.0)],
-        cookbook=[Run(13.0, 760.0, 800.0), Run(12.0, 750.0, None), Run(14.0, 770.0, 900.0)],
+        plain=[
+            Run(10.0, 700.0, 1000.0, 18.0, 0.02),
+            Run(12.0, 710.0, 900.0, 20.0, 0.10),
+            Run(11.0, 690.0, 1100.0, 22.0, 0.04),
+        ],
+        cookbook=[
+            Run(13.0, 760.0, 800.0, 25.0, 0.30),
+            Run(12.0, 750.0, None, 24.0, 0.00),
+            Run(14.0, 770.0, 900.0, 26.0, 0.12),
+        ],
     )
 
 
@@ -61,7 +70,19 @@ def test_row_holds_medians_and_cookbook_over_plain_ratios():
         "700",
         "760",
         "1.09×",
+        "1.25×",  # CPU seconds: 25 / 20
+        "4 / 12",  # the median stolen shares, in percent
     ]
+
+
+def test_stolen_share_is_steal_over_all_cpu_time():
+    # /proc/stat's totals, in ticks: 1,000 more, 50 of them stolen.
+    assert against_plain.stolen_share((10_000, 200), (11_000, 250)) == pytest.approx(0.05)
+    assert against_plain.stolen_share(None, (11_000, 250)) is None
+    assert against_plain.stolen_share((10_000, 200), (10_000, 200)) is None
+    ticks = against_plain.cpu_ticks()
+    if Path("/proc/stat").is_file():
+        assert ticks is not None and 0 <= ticks[1] <= ticks[0]
 
 
 def test_kfold_epochs_name_the_fits():
@@ -134,9 +155,9 @@ CHILD_CHECK = """
 import sys
 from pathlib import Path
 from tests.benchmarks import against_plain
-hold = "b = bytearray(64 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])"
-wall, peak = against_plain.run_child([sys.executable, "-c", hold], Path(sys.argv[1]))
-print(wall, peak, "tensorflow" in sys.modules)
+hold = "b = bytearray(64 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096]); sum(range(10**7))"
+run = against_plain.run_child([sys.executable, "-c", hold], Path(sys.argv[1]))
+print(run.wall, run.peak_mib, run.cpu, run.stolen, "tensorflow" in sys.modules)
 try:
     against_plain.run_child([sys.executable, "-c", "exit(3)"], Path(sys.argv[1]))
 except RuntimeError as error:
@@ -147,7 +168,8 @@ except RuntimeError as error:
 def test_child_peak_memory_is_measured_from_a_small_parent(tmp_path: Path):
     """ru_maxrss is a high-water mark a child inherits from its parent at fork, so the bench
     must measure from a parent without TensorFlow (this test process has it: the check runs
-    in a fresh one). A child holding 64 MiB then reads as about that, not as the parent."""
+    in a fresh one). A child holding 64 MiB then reads as about that, not as the parent, and
+    its CPU seconds hold its counting loop (about 0.2 s)."""
     result = subprocess.run(
         [sys.executable, "-c", CHILD_CHECK, str(tmp_path / "log.txt")],
         cwd=against_plain.ROOT,
@@ -156,8 +178,10 @@ def test_child_peak_memory_is_measured_from_a_small_parent(tmp_path: Path):
         check=True,
     )
     measured, failure = result.stdout.splitlines()
-    wall, peak, parent_has_tensorflow = measured.split()
+    wall, peak, cpu, stolen, parent_has_tensorflow = measured.split()
     assert float(wall) > 0
     assert 64 <= float(peak) < 200
+    assert 0.05 < float(cpu) <= float(wall) * (os.cpu_count() or 1)
+    assert stolen == "None" or 0.0 <= float(stolen) <= 1.0
     assert parent_has_tensorflow == "False"
     assert failure.startswith("exited with 3, log ")

@@ -19,6 +19,11 @@ dataset, as they do for a user's second run. Per run:
                 callback; the cookbook run is not touched: its TensorBoard event files hold
                 a wall-clock stamp for every epoch's metrics, written at each epoch's end
     peak MiB    the child's peak resident memory, ru_maxrss from os.wait4 on that child alone
+    CPU s       the child's user + system CPU seconds (os.wait4): its work, whatever the wall
+                clock lost to a busy neighbour
+    stolen      the share of the machine's CPU time that the hypervisor gave to other guests
+                while the child ran (the `steal` column of /proc/stat): on a shared virtual
+                machine, a pair whose two sides were stolen from unevenly is not a fair pair
 
 This module imports no TensorFlow, and must not: ru_maxrss is a high-water mark that a child
 inherits from its parent at fork (Linux carries it across exec), so a parent holding TensorFlow
@@ -70,6 +75,8 @@ COLUMNS = (
     "plain peak MiB",
     "cookbook peak MiB",
     "memory ratio",
+    "CPU s ratio",
+    "stolen %, plain / cookbook",
 )
 
 
@@ -80,6 +87,8 @@ class Run:
     wall: float
     peak_mib: float
     samples_per_second: float | None
+    cpu: float | None = None
+    stolen: float | None = None  # a share, 0-1
 
 
 @dataclass
@@ -97,21 +106,43 @@ class Result:
 # --------------------------------------------------------------------------------------------
 
 
-def run_child(command: list[str], log: Path) -> tuple[float, float]:
-    """(wall seconds, peak RSS MiB) of `command` run to its exit in a fresh process. os.wait4
-    returns the resource usage of that one child (ru_maxrss: KiB on Linux)."""
+def cpu_ticks() -> tuple[int, int] | None:
+    """(all CPU time, stolen CPU time) of the machine so far, in clock ticks, from the first
+    line of /proc/stat; None where there is none."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            values = [int(value) for value in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    # user nice system idle iowait irq softirq steal [guest guest_nice: inside user and nice]
+    return sum(values[:8]), values[7] if len(values) > 7 else 0
+
+
+def stolen_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """The share of the machine's CPU time stolen between two `cpu_ticks` readings."""
+    if before is None or after is None or after[0] <= before[0]:
+        return None
+    return (after[1] - before[1]) / (after[0] - before[0])
+
+
+def run_child(command: list[str], log: Path) -> Run:
+    """Wall seconds, peak RSS MiB, CPU seconds and the stolen share of `command` run to its
+    exit in a fresh process. os.wait4 returns the resource usage of that one child (ru_maxrss:
+    KiB on Linux); the samples/s are filled in by the caller."""
+    ticks = cpu_ticks()
     started = time.perf_counter()
     with log.open("w") as output:
         process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
+    stolen = stolen_share(ticks, cpu_ticks())
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
         raise RuntimeError(
             f"exited with {process.returncode}, log {log}\n{shlex.join(command)}\n{tail}"
         )
-    return wall, usage.ru_maxrss / 1024
+    return Run(wall, usage.ru_maxrss / 1024, None, usage.ru_utime + usage.ru_stime, stolen)
 
 
 def read_records(path: Path) -> list[bytes]:
@@ -184,19 +215,19 @@ def run_plain(recipe: str, epochs: int, folder: Path) -> tuple[Run, list[int]]:
     """The plain run, and its training examples per fit (the cookbook's too: both sides draw
     the same splits)."""
     timings = folder / "timings.json"
-    wall, peak = run_child(plain_command(recipe, epochs, folder, timings), folder / "log.txt")
+    run = run_child(plain_command(recipe, epochs, folder, timings), folder / "log.txt")
     fits = json.loads(timings.read_text())
     examples = [fit["examples"] for fit in fits]
-    ends = [fit["epoch_ends"] for fit in fits]
-    return Run(wall, peak, steady_samples_per_second(ends, examples)), examples
+    run.samples_per_second = steady_samples_per_second([f["epoch_ends"] for f in fits], examples)
+    return run, examples
 
 
 def run_cookbook(recipe: str, epochs: int, folder: Path) -> tuple[Run, list[list[float]]]:
     """The cookbook run (its throughput is filled in once the examples are known) and the
     epoch ends of its fits."""
     run_dir = folder / "run"
-    wall, peak = run_child(cookbook_command(recipe, epochs, run_dir), folder / "log.txt")
-    return Run(wall, peak, None), cookbook_fits(run_dir)
+    run = run_child(cookbook_command(recipe, epochs, run_dir), folder / "log.txt")
+    return run, cookbook_fits(run_dir)
 
 
 def bench_epochs(recipe: str, epochs: int | None) -> int:
@@ -239,7 +270,8 @@ def report(recipe: str, side: str, index: int, repeats: int, run: Run) -> None:
     rate = f"{run.samples_per_second:,.0f} samples/s" if run.samples_per_second else "-"
     print(
         f"{recipe:<12} {side:<8} {index + 1}/{repeats}: {run.wall:6.1f} s  "
-        f"{run.peak_mib:5.0f} MiB  {rate}",
+        f"{run.peak_mib:5.0f} MiB  {rate}  CPU {_number(run.cpu, 1)} s  "
+        f"stolen {_percent(run.stolen)}",
         flush=True,
     )
 
@@ -258,16 +290,19 @@ def _number(value: float | None, digits: int = 0) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
+def _percent(share: float | None) -> str:
+    return "—" if share is None else f"{100 * share:.0f}"
+
+
 def _ratio(ours: float | None, theirs: float | None) -> str:
     return "—" if ours is None or not theirs else f"{ours / theirs:.2f}×"
 
 
-def medians(runs: list[Run]) -> tuple[float | None, float | None, float | None]:
-    """(wall, peak MiB, samples/s), each the median over `runs`."""
-    return (
-        _median([run.wall for run in runs]),
-        _median([run.peak_mib for run in runs]),
-        _median([run.samples_per_second for run in runs]),
+def medians(runs: list[Run]) -> tuple[float | None, ...]:
+    """(wall, peak MiB, samples/s, CPU s, stolen share), each the median over `runs`."""
+    return tuple(
+        _median([getattr(run, name) for run in runs])
+        for name in ("wall", "peak_mib", "samples_per_second", "cpu", "stolen")
     )
 
 
@@ -276,8 +311,8 @@ def table_row(result: Result) -> str:
     if result.error:
         cells = [result.recipe, str(result.epochs), f"failed: {result.error}"]
         return "| " + " | ".join(cells + [""] * (len(COLUMNS) - 3)) + " |"
-    plain_wall, plain_peak, plain_rate = medians(result.plain)
-    wall, peak, rate = medians(result.cookbook)
+    plain_wall, plain_peak, plain_rate, plain_cpu, plain_stolen = medians(result.plain)
+    wall, peak, rate, cpu, stolen = medians(result.cookbook)
     cells = [
         result.recipe,
         f"{result.epochs} × {result.fits} fits" if result.fits > 1 else str(result.epochs),
@@ -290,6 +325,8 @@ def table_row(result: Result) -> str:
         _number(plain_peak),
         _number(peak),
         _ratio(peak, plain_peak),
+        _ratio(cpu, plain_cpu),
+        f"{_percent(plain_stolen)} / {_percent(stolen)}",
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -334,9 +371,12 @@ def format_block(results: list[Result], command: str, machine: str, repeats: int
         "Samples/s: training examples per second over the epochs after each fit's first, epoch "
         "end to epoch end (plain: a timing callback; cookbook: the epoch stamps in its "
         "TensorBoard event files); — when fewer than two epochs ran. Peak: the process's "
-        "maximum resident memory (ru_maxrss from os.wait4). Ratios are cookbook / plain: "
-        "above 1 the cookbook took longer or held more memory, below 1 it trained fewer "
-        "samples per second.",
+        "maximum resident memory (ru_maxrss from os.wait4). CPU s: the process's user + system "
+        "CPU seconds (os.wait4), its work whatever the wall clock lost to other guests. Stolen: "
+        "the share of the machine's CPU time the hypervisor gave to other guests while the "
+        "process ran (/proc/stat's steal), the median of each side; a side stolen from more "
+        "took longer for it. Ratios are cookbook / plain: above 1 the cookbook took longer, "
+        "held more memory or used more CPU, below 1 it trained fewer samples per second.",
         MARKERS[1],
     ]
     return "\n".join(lines)
