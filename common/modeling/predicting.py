@@ -10,13 +10,15 @@ Its step is a `tf.function(reduce_retracing=True)`: a second batch shape (the sh
 batch) traces it again, shape-free. `predict_batch` pads a short batch to the full size, so
 every pass over a split (the test scores, the report, test_predictions.csv) runs the one
 trace. For the 40-layer DenseNet, each trace is about 2 s, and `evaluate`'s own test step
-another 3 s: `evaluate` here scores the same predictions with the model's compiled loss and
-metrics instead.
+another 3 s: `score` here scores the predictions with the model's compiled loss and metrics
+instead, and the driver keeps the test split's one pass (`predict_split`) for both the scores
+and test_predictions.csv.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -87,23 +89,62 @@ def scores_from_predictions(model) -> bool:
     )
 
 
-def evaluate(model, data: Iterable) -> dict[str, float]:
-    """`model.evaluate(data, return_dict=True)` from `predict_batch` outputs: a tf.data
-    dataset of (inputs, targets[, sample weights]) batches, scored with the compiled loss
-    (averaged over examples, as Keras' loss tracker weighs each batch by its size) and the
-    compiled metrics, accumulated batch by batch as `evaluate` does. Only where
-    `scores_from_predictions(model)`."""
-    model.reset_metrics()
-    total_loss, count, size, results = 0.0, 0, None, {}
+@dataclass
+class SplitOutputs:
+    """A split's targets and sample weights (None: none), and the model's outputs for it, in
+    order, from one pass; `batch_size` is the size that pass predicted at."""
+
+    targets: Any
+    outputs: Any
+    sample_weight: np.ndarray | None
+    batch_size: int
+
+
+def predict_split(model, data: Iterable) -> SplitOutputs:
+    """One pass over a dataset of (inputs, targets[, sample weights]) batches (a tf.data
+    dataset, or any iterable of such tuples): everything `score` and test_predictions.csv
+    need, through one traced step."""
+    targets, outputs, weights, size = [], [], [], None
     for batch in data.as_numpy_iterator() if hasattr(data, "as_numpy_iterator") else data:
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(batch)
-        rows = rows_in(x)
-        size = size or rows
-        y_pred = predict_batch(model, x, size)
-        loss = model.compute_loss(x, y, y_pred, sample_weight, training=False)
-        total_loss += float(keras.ops.convert_to_numpy(loss)) * rows
-        count += rows
-        results = model.compute_metrics(x, y, y_pred, sample_weight)
+        size = size or rows_in(x)
+        outputs.append(predict_batch(model, x, size))
+        targets.append(y)
+        weights.append(sample_weight)
+    if size is None:
+        raise ValueError("predict_split: the data hold no batch")
+    return SplitOutputs(
+        _concatenate(targets),
+        _concatenate(outputs),
+        None if weights[0] is None else np.concatenate(weights),
+        size,
+    )
+
+
+def _concatenate(batches: list[Any]) -> Any:
+    return keras.tree.map_structure(
+        lambda *parts: np.concatenate([np.asarray(part) for part in parts]), *batches
+    )
+
+
+def score(model, split: SplitOutputs) -> dict[str, float]:
+    """`model.evaluate(..., return_dict=True)` from a `predict_split` pass: the compiled loss
+    (averaged over examples, as Keras' loss tracker weighs each batch by its size) and the
+    compiled metrics, accumulated batch by batch at the pass's batch size as `evaluate` does.
+    Only where `scores_from_predictions(model)`."""
+    model.reset_metrics()
+    count = rows_in(split.outputs)
+    total_loss, results = 0.0, {}
+    for start in range(0, count, split.batch_size):
+        rows = slice(start, start + split.batch_size)
+        y, y_pred = (
+            keras.tree.map_structure(lambda part, r=rows: part[r], values)
+            for values in (split.targets, split.outputs)
+        )
+        weight = None if split.sample_weight is None else split.sample_weight[rows]
+        loss = model.compute_loss(None, y, y_pred, weight, training=False)
+        total_loss += float(keras.ops.convert_to_numpy(loss)) * rows_in(y_pred)
+        results = model.compute_metrics(None, y, y_pred, weight)
     scores = {
         name: float(keras.ops.convert_to_numpy(value))
         for name, value in results.items()
@@ -111,3 +152,9 @@ def evaluate(model, data: Iterable) -> dict[str, float]:
     }
     scores["loss"] = total_loss / count
     return dict(sorted(scores.items()))  # evaluate's order: tf.nest sorts a dict's keys
+
+
+def evaluate(model, data: Iterable) -> dict[str, float]:
+    """`score(model, predict_split(model, data))`: `model.evaluate`'s scores for a dataset of
+    (inputs, targets[, sample weights]) batches, from the predict step."""
+    return score(model, predict_split(model, data))

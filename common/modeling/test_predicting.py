@@ -1,5 +1,5 @@
-"""`predicting.predict`: the same outputs as Keras' `predict`, in order, from arrays and from
-tf.data datasets of inputs or of (inputs, targets)."""
+"""`predicting`: the same outputs as Keras' `predict`, in order, from arrays and from
+tf.data datasets of inputs or of (inputs, targets), and the same scores as its `evaluate`."""
 
 import keras
 import numpy as np
@@ -101,3 +101,27 @@ def test_a_model_with_its_own_test_step_is_scored_by_keras():
     model.compile("adam", "mse")
     assert not predicting.scores_from_predictions(model)
     assert predicting.scores_from_predictions(regularized_model("regression"))
+
+
+def test_one_pass_keeps_targets_weights_and_outputs_in_order_for_weighted_scores():
+    """The driver's single pass over the test split: what it keeps is what `predict` and the
+    data give, and its scores with sample weights equal `model.evaluate`'s."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(203, 6)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    weights = rng.uniform(0.5, 2.0, size=203).astype("float32")
+    keras.utils.set_random_seed(0)
+    model = regularized_model("binary")
+    model.fit(x, y, epochs=2, batch_size=32, verbose=0)
+    data = tf.data.Dataset.from_tensor_slices((x, y, weights)).batch(32)
+    split = predicting.predict_split(model, data)
+    assert split.batch_size == 32
+    np.testing.assert_array_equal(split.targets, y)
+    np.testing.assert_array_equal(split.sample_weight, weights)
+    expected_outputs = model.predict(x, batch_size=32, verbose=0)
+    np.testing.assert_allclose(split.outputs, expected_outputs, rtol=1e-5, atol=1e-6)
+    scores = predicting.score(model, split)
+    expected = model.evaluate(data, verbose=0, return_dict=True)
+    assert list(scores) == list(expected)
+    for name, value in expected.items():
+        assert np.isclose(scores[name], float(value), rtol=1e-5, atol=1e-6), name

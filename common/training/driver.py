@@ -47,6 +47,9 @@ from common.training import callbacks as callbacks_module
 from common.training import runs
 from common.training.recipe import load_recipe
 
+# Tasks whose test outputs go to test_predictions.csv (the report's curves and residuals).
+PREDICTION_TASKS = ("binary", "multiclass", "regression")
+
 
 @dataclass
 class Workspace:
@@ -250,6 +253,10 @@ def evaluate(
     data = recipe.make_dataset(x, y, config, False)
     if predicting.scores_from_predictions(model):
         return predicting.evaluate(model, data)
+    return keras_evaluate(model, data)
+
+
+def keras_evaluate(model: keras.Model, data) -> dict[str, float]:
     return {k: float(v) for k, v in model.evaluate(data, verbose=0, return_dict=True).items()}
 
 
@@ -432,14 +439,22 @@ def train_in(
     if split.has_validation:
         metrics["best_epoch"] = best_epoch(history, callbacks_module.monitor_name(config, True))
         metrics["validation"] = evaluate(recipe, config, model, split.x_val, split.y_val)
-    metrics["test"] = evaluate(recipe, config, model, dataset.x_test, dataset.y_test)
+    # One pass over the test split gives its scores and test_predictions.csv.
+    test_data = recipe.make_dataset(dataset.x_test, dataset.y_test, config, False)
+    scorable = predicting.scores_from_predictions(model)
+    test = predicting.predict_split(model, test_data) if scorable else None
+    metrics["test"] = (
+        predicting.score(model, test) if test is not None else keras_evaluate(model, test_data)
+    )
     metrics["baseline"] = recipe.baseline(split, dataset.x_test, dataset.y_test, config)
     metrics.update(recipe.report(model, dataset, out, config))
     task = metrics.get("task", recipe.task)
     if config.trainer.reference and workspace.is_chief:
         metrics.update(reference_scores(config, task, split, dataset))
-    if workspace.is_chief:
-        write_predictions(recipe, config, model, dataset, task, out / "test_predictions.csv")
+    if workspace.is_chief and task in PREDICTION_TASKS:
+        if test is None:
+            test = predicting.predict_split(model, test_data)
+        write_predictions(test, task, out / "test_predictions.csv")
     if config.output.plot:
         plots.learning_curve(out / "history.csv", out / "learning_curve.png", config.name)
     if workspace.is_chief:  # metrics.json first: a kill after it leaves a finished run
@@ -468,21 +483,12 @@ def reference_scores(config: Config, task: str, split: Split, dataset) -> dict[s
     return result
 
 
-def write_predictions(recipe, config, model, dataset, task: str, path: Path) -> None:
+def write_predictions(test: predicting.SplitOutputs, task: str, path: Path) -> None:
     """The test split's targets beside the model's outputs, for the report's confusion matrix,
     ROC and precision-recall curves and residuals: `target,probability` (binary),
     `target,prob_0..prob_k` (multiclass) or `target,prediction` (regression)."""
-    if task not in ("binary", "multiclass", "regression"):
-        return
-    targets, outputs = [], []
-    # NumPy batches: a jitted JAX predict step takes arrays, not TensorFlow tensors.
-    batches = recipe.make_dataset(dataset.x_test, dataset.y_test, config, False)
-    size = None
-    for batch in batches.as_numpy_iterator():
-        size = size or predicting.rows_in(batch[0])
-        targets.append(np.asarray(batch[1]).reshape(len(batch[1]), -1)[:, 0])
-        outputs.append(np.asarray(predicting.predict_batch(model, batch[0], size), "float64"))
-    target, output = np.concatenate(targets), np.concatenate(outputs)
+    target = np.asarray(test.targets).reshape(len(test.targets), -1)[:, 0]
+    output = np.asarray(test.outputs, "float64")
     output = output.reshape(len(output), -1)
     if task != "multiclass" and output.shape[1] != 1:
         return  # several outputs (e.g. a multi-step forecast): no single column to report
