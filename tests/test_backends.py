@@ -88,3 +88,30 @@ def test_a_model_trained_on_jax_loads_on_tensorflow_and_predicts_the_same(tmp_pa
     on_tensorflow = model.predict(dataset.x_test, verbose=0)
     assert on_jax.shape == on_tensorflow.shape
     np.testing.assert_allclose(on_tensorflow, on_jax, atol=1e-4)
+
+
+@pytest.mark.slow
+def test_a_run_resumed_on_jax_chooses_its_auto_settings_again(tmp_path):
+    """Started on TensorFlow (jit off, augmentation in the model: config.yaml records both),
+    cut off before metrics.json, resumed under JAX: compiled, augmentation in the pipeline,
+    and config.yaml and environment.json say so, as for a run started on JAX."""
+    started = cookbook("train", "convnet", *TINY, f"output.dir={tmp_path}")
+    assert started.returncode == 0, started.stderr[-3000:]
+    run_dir = (tmp_path / "convnet" / "latest").resolve()
+    first = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8"))
+    assert first["trainer"]["jit_compile"] is False
+    assert first["model"]["augment"]["placement"] == "model"
+    (run_dir / "metrics.json").unlink()  # as a kill just before the run's last write leaves it
+
+    resumed = cookbook(
+        "train", "--resume", str(run_dir), timeout=600, env={**os.environ, "KERAS_BACKEND": "jax"}
+    )
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "trainer.jit_compile: False was chosen for tensorflow" in resumed.stdout
+    config = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8"))
+    assert config["trainer"]["jit_compile"] is True
+    assert config["model"]["augment"]["placement"] == "pipeline"
+    environment = read_json(run_dir / "environment.json")
+    assert environment["backend"] == "jax"
+    assert environment["automatic"] == ["trainer.jit_compile", "model.augment.placement"]
+    assert (run_dir / "metrics.json").is_file()

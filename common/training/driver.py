@@ -43,8 +43,8 @@ from common.modeling import predicting, vision
 from common.modeling.optimizers import make_optimizer
 from common.modeling.options import AugmentOptions
 from common.reporting import plots, reference
+from common.training import backend_choices, runs
 from common.training import callbacks as callbacks_module
-from common.training import runs
 from common.training.recipe import load_recipe
 
 # Tasks whose test outputs go to test_predictions.csv (the report's curves and residuals).
@@ -82,7 +82,11 @@ def set_up(config: Config) -> tf.distribute.Strategy:
     return strategy
 
 
-def environment(config: Config, strategy: tf.distribute.Strategy) -> dict[str, Any]:
+def environment(
+    config: Config, strategy: tf.distribute.Strategy, automatic: list[str] | None = None
+) -> dict[str, Any]:
+    """What ran, where and with what: environment.json. `automatic`: the backend-dependent keys
+    that were `auto` (`backend_choices`), resolved for this backend."""
     return {
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": sys.argv,
@@ -100,6 +104,7 @@ def environment(config: Config, strategy: tf.distribute.Strategy) -> dict[str, A
         "jit_compile": config.trainer.jit_compile,
         "steps_per_execution": config.trainer.steps_per_execution,
         "global_batch_size": config.data.batch_size,
+        "automatic": automatic or [],
     }
 
 
@@ -357,6 +362,7 @@ def open_workspace(config: Config, strategy, run_dir: Path | None) -> Workspace:
 def train(config: Config, run_dir: Path | None = None) -> tuple[Path, dict[str, Any]]:
     """Train `config` in a new run folder, or in `run_dir` (resuming it if unfinished).
     The data is loaded and checked first: bad data leaves no run folder behind."""
+    automatic, moved = reopen_backend_choices(config, run_dir)
     strategy = set_up(config)
     recipe = load_recipe(config.recipe)
     dataset = recipe.dataset(config)
@@ -368,12 +374,14 @@ def train(config: Config, run_dir: Path | None = None) -> tuple[Path, dict[str, 
     if (run_dir / "metrics.json").is_file():
         print(f"{run_dir} already finished; nothing to resume.")
         return run_dir, json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    if moved and workspace.is_chief:
+        runs.write_config(run_dir, config)  # this backend's choices, as resolved now
     in_cluster = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
     print(f"Run folder: {run_dir}" + (f" ({workspace.role})" if in_cluster else ""))
     if workspace.is_chief:
         (run_dir / "failed.json").unlink(missing_ok=True)
     try:
-        metrics = train_in(recipe, config, strategy, workspace, dataset)
+        metrics = train_in(recipe, config, strategy, workspace, dataset, automatic)
     except Terminated:
         raise  # a stop, not a failure: the backup resumes it
     except Exception as error:
@@ -385,6 +393,19 @@ def train(config: Config, run_dir: Path | None = None) -> tuple[Path, dict[str, 
             shutil.rmtree(workspace.out, ignore_errors=True)
     print_summary(run_dir, metrics)
     return run_dir, metrics
+
+
+def reopen_backend_choices(config: Config, run_dir: Path | None) -> tuple[list[str], bool]:
+    """The backend-dependent keys that are `auto` for this run (`common.training.
+    backend_choices`), and whether a resumed run moved to another backend, in which case they
+    are `auto` again in `config` and `set_up` resolves them for this one."""
+    carried, moved = [], False
+    if run_dir is not None and (Path(run_dir) / "environment.json").is_file():
+        with contextlib.suppress(OSError, ValueError):
+            previous = json.loads((Path(run_dir) / "environment.json").read_text("utf-8"))
+            carried, moved = backend_choices.reopen(config, previous, keras.backend.backend())
+    now = backend_choices.automatic(config)
+    return [key for key in backend_choices.KEYS if key in carried or key in now], moved
 
 
 def record_failure(
@@ -406,11 +427,16 @@ def first_line_of(text: str) -> str:
 
 
 def train_in(
-    recipe, config: Config, strategy, workspace: Workspace, dataset: sources.Dataset
+    recipe,
+    config: Config,
+    strategy,
+    workspace: Workspace,
+    dataset: sources.Dataset,
+    automatic: list[str] | None = None,
 ) -> dict[str, Any]:
     out = workspace.out
     if workspace.is_chief:
-        runs.write_json(out / "environment.json", environment(config, strategy))
+        runs.write_json(out / "environment.json", environment(config, strategy, automatic))
         if dataset.class_names:  # one name per line, in label order (TF Serving's labels.txt)
             runs.write_text(out / "labels.txt", "\n".join(dataset.class_names) + "\n")
     metrics: dict[str, Any] = {"config": config.name, "recipe": config.recipe, "task": recipe.task}
