@@ -366,6 +366,8 @@ def test_the_reference_is_kept_by_its_data_and_refitted_when_the_data_changes(bi
     assert "fitting the scikit-learn reference" in capsys.readouterr().out
     assert other["reference"]["accuracy"] != again["reference"]["accuracy"]
     assert len(list(kept[0].parent.glob("*.json"))) == 2
+    assert reference_scores(config, "gan", split, data) == {}  # no reference for the task:
+    assert capsys.readouterr().out == ""  # and no "fitting ..." line announcing one
 
 
 def test_a_run_records_its_reference_and_test_predictions(binary_run):

@@ -4,7 +4,7 @@ callback the benchmark needs, an epoch timer.
 
 The data come from `common.data` (the source, its test split and the validation split) with
 the cookbook's seeds and stratification, so both sides train on identical arrays; a keras.io
-script would call `keras.datasets.*.load_data()` and slice off a validation part instead.
+script would load one of Keras' bundled datasets and slice off a validation part instead.
 """
 
 from __future__ import annotations
