@@ -38,11 +38,14 @@ def automatic(config: Any) -> list[str]:
     return [key for key in KEYS if value(config, key) == "auto"]
 
 
-def reopen(config: Any, previous: dict[str, Any], backend: str) -> tuple[list[str], bool]:
+def reopen(config: Any, previous: Any, backend: str) -> tuple[list[str], bool]:
     """For a resumed run whose environment.json is `previous`: the keys that were `auto` when
     it started (carried from one resume to the next), and whether it last trained on another
     backend than `backend`. If it did, those keys are set back to `auto` in `config`."""
-    keys = [key for key in previous.get("automatic", []) if key in KEYS and _owner(config, key)]
+    if not isinstance(previous, dict):  # not an environment.json this project wrote
+        return [], False
+    listed = previous.get("automatic")
+    keys = [key for key in listed or [] if key in KEYS and _owner(config, key)]
     moved = previous.get("backend") not in (None, backend)
     if moved:
         for key in keys:

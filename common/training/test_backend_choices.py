@@ -46,3 +46,4 @@ def test_runs_from_before_the_record_and_unknown_keys_change_nothing():
     odd = {"backend": "tensorflow", "automatic": ["model.augment.placement", "data.cache"]}
     assert backend_choices.reopen(config, odd, "jax") == ([], True)  # binary has no augment
     assert config.trainer.jit_compile is False
+    assert backend_choices.reopen(config, ["not", "a", "record"], "jax") == ([], False)
