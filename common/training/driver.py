@@ -253,16 +253,21 @@ def evaluate(
     recipe, config: Config, model: keras.Model, x: np.ndarray, y: np.ndarray
 ) -> dict[str, float]:
     """The loss and compiled metrics on (x, y). From the predict step the report and
-    test_predictions.csv run anyway where that gives the same (see `predicting.evaluate`):
+    test_predictions.csv run anyway where that gives the same (`scores_and_outputs`):
     Keras' test step is one more trace of the whole model."""
-    data = recipe.make_dataset(x, y, config, False)
+    return scores_and_outputs(model, recipe.make_dataset(x, y, config, False))[0]
+
+
+def scores_and_outputs(
+    model: keras.Model, data
+) -> tuple[dict[str, float], predicting.SplitOutputs | None]:
+    """The scores of a dataset of (inputs, targets) batches, and the pass they were scored
+    from (None where Keras' `evaluate` scored them: see `predicting.scores_from_predictions`)."""
     if predicting.scores_from_predictions(model):
-        return predicting.evaluate(model, data)
-    return keras_evaluate(model, data)
-
-
-def keras_evaluate(model: keras.Model, data) -> dict[str, float]:
-    return {k: float(v) for k, v in model.evaluate(data, verbose=0, return_dict=True).items()}
+        outputs = predicting.predict_split(model, data)
+        return predicting.score(model, outputs), outputs
+    scores = model.evaluate(data, verbose=0, return_dict=True)
+    return {k: float(v) for k, v in scores.items()}, None
 
 
 def load_model(path: Path) -> keras.Model:
@@ -467,11 +472,7 @@ def train_in(
         metrics["validation"] = evaluate(recipe, config, model, split.x_val, split.y_val)
     # One pass over the test split gives its scores and test_predictions.csv.
     test_data = recipe.make_dataset(dataset.x_test, dataset.y_test, config, False)
-    scorable = predicting.scores_from_predictions(model)
-    test = predicting.predict_split(model, test_data) if scorable else None
-    metrics["test"] = (
-        predicting.score(model, test) if test is not None else keras_evaluate(model, test_data)
-    )
+    metrics["test"], test = scores_and_outputs(model, test_data)
     metrics["baseline"] = recipe.baseline(split, dataset.x_test, dataset.y_test, config)
     metrics.update(recipe.report(model, dataset, out, config))
     task = metrics.get("task", recipe.task)
