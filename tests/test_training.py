@@ -75,6 +75,7 @@ def test_the_saved_config_trains_again_as_it_stands(binary_run):
     run_dir, _ = binary_run
     again = load_config(str(run_dir / "config.yaml"))
     assert again.name == "binary" and again.trainer.epochs == 3
+    assert again.data.cache is True  # `null` resolved for in-memory arrays, as it trained
     assert again == runs.open_run(run_dir)[1]
 
 

@@ -173,6 +173,8 @@ def image_run(digit_folder, tmp_path_factory):
 
 def test_image_folder_trains_and_beats_the_baseline(image_run):
     run_dir, metrics = image_run
+    # data.cache: null resolved for files, recorded: the folder streams, never held whole.
+    assert load_config(str(run_dir / "config.yaml")).data.cache is False
     assert metrics["test"]["accuracy"] >= 0.9 > metrics["baseline"]["accuracy"]
     assert (run_dir / "labels.txt").read_text().split() == [str(d) for d in range(10)]
 

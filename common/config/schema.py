@@ -75,7 +75,8 @@ class DataConfig:
     # seeds of training on the same split: `seed=1 data.split_seed=42`.
     split_seed: int | None = None
     shuffle: bool = True
-    # None: in-memory sources are cached, streaming ones (image/text folders) never whole.
+    # None: in-memory sources are cached, streaming ones (image/text folders) never whole;
+    # a run's config.yaml records which it was.
     cache: bool | None = None
     num_words: int = field(default=10000, metadata={"min": 3})  # vocabulary of text sources
     image_layout: str = field(default="flat", metadata=_choices("flat", "image"))

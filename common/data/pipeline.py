@@ -58,6 +58,7 @@ def make_dataset(
     `cache`: None (the default) caches in-memory examples and never files; True or False
     decides for both."""
     streaming = isinstance(x, FileSet)
+    cache = resolved_cache(cache, x)
     source = x.paths if streaming else examples(x)
     dataset = tf.data.Dataset.from_tensor_slices((source, y) if y is not None else (source,))
     if streaming and not cache:
@@ -67,7 +68,7 @@ def make_dataset(
         return _finish(dataset.map(_loader(x, y is not None), tf.data.AUTOTUNE), batch_size)
     if streaming:  # cache: true, asked for: decoded examples kept after the first epoch
         dataset = dataset.map(_loader(x, y is not None), tf.data.AUTOTUNE)
-    if cache is not False:
+    if cache:
         dataset = dataset.cache()
     if shuffle:
         buffer = len(x) if streaming else min(len(x), SHUFFLE_BUFFER)
@@ -75,6 +76,12 @@ def make_dataset(
     if y is not None and isinstance(x, np.ndarray) and x.dtype != np.float32:
         return _finish(dataset, batch_size, cast=True)
     return _finish(dataset, batch_size)
+
+
+def resolved_cache(cache: bool | None, x: Any) -> bool:
+    """`data.cache` as decided for `x`: True or False as asked; for None, in-memory examples
+    are cached (they are in memory anyway) and files are not (a folder may not fit)."""
+    return (not isinstance(x, FileSet)) if cache is None else bool(cache)
 
 
 def _loader(files: FileSet, labelled: bool):

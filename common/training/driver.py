@@ -35,7 +35,7 @@ import numpy as np
 import tensorflow as tf
 
 from common.config.schema import Config, ScheduleConfig, higher_is_better
-from common.data import sources, splits
+from common.data import pipeline, sources, splits
 from common.data.splits import Split
 from common.distribute import strategies
 from common.errors import Terminated, UserError
@@ -372,6 +372,7 @@ def train(config: Config, run_dir: Path | None = None) -> tuple[Path, dict[str, 
     recipe = load_recipe(config.recipe)
     dataset = recipe.dataset(config)
     check_dataset(dataset, recipe.task)
+    config.data.cache = pipeline.resolved_cache(config.data.cache, dataset.x_train)
     fresh = run_dir is None
     previous_latest = runs.latest_target(Path(config.output.dir) / config.name) if fresh else None
     workspace = open_workspace(config, strategy, run_dir)

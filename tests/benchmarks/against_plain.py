@@ -3,7 +3,7 @@ of the same model and data (tests/benchmarks/plain/<recipe>.py), in fresh proces
 
 For each recipe, `repeats` pairs run interleaved (cookbook, plain, cookbook, plain, ...), so
 whatever else the machine does falls on both alike; each number is the median over repeats.
-Both sides train the same epochs with early stopping off (so the epoch count is equal); four
+Both sides train the same epochs with early stopping off (so the epoch count is equal); three
 heavy recipes are capped (`CAPPED_EPOCHS`) so that the whole table takes about 50 minutes
 on 2 CPU cores. The cookbook's runs write into the project's runs/, so its scikit-learn
 reference and the GAN's quality classifier come from runs/.cache/ after the first run on a
@@ -53,12 +53,11 @@ PLAIN_DIR = Path(__file__).resolve().parent / "plain"
 MARKERS = ("<!-- recipes:start -->", "<!-- recipes:end -->")
 SECTION = "## Every recipe against a plain script"
 # Every recipe trains its config's epochs (binary, multiclass, convnet 150/150/60 for the 0.8x
-# check; autoencoder and resnet 40), except the four whose default runs would take the table past
-# an hour on 2 cores: densenet and the GAN at half their epochs, the rnn forecaster and the
+# check; autoencoder, GAN and resnet 40), except the three whose default runs would take the
+# table past an hour on 2 cores: densenet at half its epochs, the rnn forecaster and the
 # regression's 4 folds + final model (5 x 100 epochs by default) at 30.
 CAPPED_EPOCHS = {
     "densenet": 12,
-    "gan": 20,
     "rnn": 30,
     "regression": 30,
 }
