@@ -234,7 +234,7 @@ def latent_plot(
     return path
 
 
-def report(model: keras.Model, dataset: Dataset, run_dir: Path, config: Config) -> dict:
+def report(model: keras.Model, dataset: Dataset, run_dir: Path, config: Config, test) -> dict:
     encoder, decoder = model.get_layer("encoder"), model.get_layer("decoder")
     encoder.save(run_dir / "encoder.keras")
     decoder.save(run_dir / "decoder.keras")

@@ -400,7 +400,7 @@ def callbacks(run_dir: Path, split: Split, config: Config) -> list[keras.callbac
     ]
 
 
-def report(model: GAN, dataset: Dataset, run_dir: Path, config: Config) -> dict:
+def report(model: GAN, dataset: Dataset, run_dir: Path, config: Config, test) -> dict:
     options = config.model
     model.generator.save(run_dir / "generator.keras")
     model.discriminator.save(run_dir / "discriminator.keras")

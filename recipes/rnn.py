@@ -255,7 +255,9 @@ def forecast_plot(
     return path
 
 
-def report(model: keras.Model, dataset: sources.Dataset, run_dir: Path, config: Config) -> dict:
+def report(
+    model: keras.Model, dataset: sources.Dataset, run_dir: Path, config: Config, test
+) -> dict:
     """forecast.png (the first `PLOT_POINTS` test steps: truth, model, persistence) and the
     MAE of every persistence forecast beside the model's."""
     test = dataset.x_test

@@ -9,6 +9,7 @@ import pytest
 
 from common.config import load_config
 from common.errors import ConfigError
+from common.reporting import inspect
 from common.training.driver import load_model, train
 from tests.conftest import cookbook, tiny
 
@@ -16,18 +17,25 @@ from tests.conftest import cookbook, tiny
 @pytest.fixture(scope="module")
 def convnet_run(tmp_path_factory):
     output = tmp_path_factory.mktemp("convnet")
+
     # keras.io's shape (one convolution per block, no batch norm): batch norm's moving averages
     # need more steps than a fast test takes; the default config is checked in test_quality.
-    return train(
-        tiny(
-            "convnet",
-            output,
-            "trainer.epochs=8",
-            "model.convolutions=1",
-            "model.batch_norm=false",
-            "data.validation_split=0.2",
+    # The inspection pictures come from the driver's test pass: a second pass would fail here.
+    def second_pass(*args, **kwargs):
+        raise AssertionError("the report predicted the test split again")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(inspect, "_predict", second_pass)
+        return train(
+            tiny(
+                "convnet",
+                output,
+                "trainer.epochs=8",
+                "model.convolutions=1",
+                "model.batch_norm=false",
+                "data.validation_split=0.2",
+            )
         )
-    )
 
 
 def test_convnet_learns_digits_well_above_the_baseline(convnet_run):

@@ -102,11 +102,11 @@ def make_dataset(x, y: np.ndarray | None, config: Config, training: bool):
     return dataset.map(transform, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
-def report(model, dataset, run_dir, config: Config) -> dict:
+def report(model, dataset, run_dir, config: Config, test) -> dict:
     """The recipes' `report` hook: a look inside the classifier (`common.reporting.inspect`):
     confusion matrix and per-class scores, the worst mistakes, Grad-CAM, first-layer filters
-    and activations, in `run_dir/inspect/` and TensorBoard's Images tab. `output.plot: false`
-    skips the pictures."""
+    and activations, in `run_dir/inspect/` and TensorBoard's Images tab, from the test pass
+    the scores came from (`test`). `output.plot: false` skips the pictures."""
     from common.reporting.inspect import inspect_classifier
 
     if not config.output.plot:
@@ -122,5 +122,6 @@ def report(model, dataset, run_dir, config: Config) -> dict:
             run_dir,
             log_dir=log_dir,
             batch_size=config.data.batch_size,
+            outputs=None if test is None else test.outputs,
         )
     }

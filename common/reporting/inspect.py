@@ -371,16 +371,24 @@ def inspect_classifier(
     batch_size: int = 64,
     misclassified: int = 16,
     gradcam: int = 8,
+    outputs: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Predict the test set once and write the five pictures into `run_dir/inspect/` (the
     last three only for a model with convolutions, Grad-CAM only on the TensorFlow backend),
-    logged to TensorBoard under `log_dir` when given. Returns {"per_class":
+    logged to TensorBoard under `log_dir` when given. `outputs`: the model's outputs on the
+    test set in its order, when the caller has predicted it already (the driver's test pass);
+    then only the images the pictures show are read again. Returns {"per_class":
     per_class_report(...), "images": [paths relative to run_dir]} for metrics.json."""
     run_dir = Path(run_dir)
     folder = run_dir / "inspect"
     y_test = np.asarray(y_test).astype("int64").reshape(-1)
     shown = _spread_over_classes(y_test, gradcam)
-    probabilities, kept, worst = _predict(model, x_test, y_test, batch_size, shown, misclassified)
+    if outputs is None:
+        found = _predict(model, x_test, y_test, batch_size, shown, misclassified)
+    else:
+        probabilities = _class_probabilities(np.asarray(outputs, dtype="float32"))
+        found = _from_outputs(x_test, y_test, probabilities, batch_size, shown, misclassified)
+    probabilities, kept, worst = found
     predicted = probabilities.argmax(axis=1)
     names = list(class_names or [str(k) for k in range(probabilities.shape[1])])
 
@@ -574,6 +582,28 @@ def _predict(
         wrong = sorted(wrong, key=lambda item: -item[0])[:worst]  # stable: earlier first
         start += len(batch)
     return np.concatenate(probabilities), kept, wrong
+
+
+def _from_outputs(
+    x: np.ndarray | FileSet,
+    y: np.ndarray,
+    probabilities: np.ndarray,
+    batch_size: int,
+    keep: np.ndarray,
+    worst: int,
+) -> tuple[np.ndarray, dict[int, np.ndarray], list[tuple[float, int, np.ndarray]]]:
+    """What `_predict` returns, from probabilities predicted already: the same examples, in
+    the same order, and only their images are read (a folder decodes those few files)."""
+    predicted = probabilities.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != y)
+    confidence = probabilities[wrong, predicted[wrong]]
+    chosen = wrong[np.argsort(-confidence, kind="stable")[:worst]]  # earlier first on ties
+    positions = np.unique(np.concatenate([np.asarray(keep, dtype="int64"), chosen]))
+    images = np.concatenate(list(_batches(x[positions], batch_size)))
+    pixels = dict(zip(positions.tolist(), images, strict=True))
+    kept = {int(index): pixels[int(index)] for index in keep}
+    found = [(float(probabilities[i, predicted[i]]), int(i), pixels[int(i)]) for i in chosen]
+    return probabilities, kept, found
 
 
 def _spread_over_classes(labels: np.ndarray, count: int) -> np.ndarray:

@@ -234,6 +234,28 @@ def test_inspect_classifier_on_a_folder_of_pngs(tmp_path, trained):
     json.dumps(result)
 
 
+def test_outputs_from_the_test_pass_show_the_same_examples(tmp_path, trained, digits):
+    """Given the driver's outputs, the pictures show what one pass of their own would: the
+    same kept and worst examples, in the same order, with the same pixels (arrays and files)."""
+    pngs = digit_images(tmp_path / "digits", per_class=4)
+    folder = index_folder(pngs, "image", color_mode="grayscale")
+    cases = [
+        (trained[0], digits[2], digits[3]),
+        (rescaled(trained[0]), folder.files, folder.labels),
+    ]
+    for model, x, y in cases:
+        keep = inspect._spread_over_classes(y, 8)
+        probabilities, kept, worst = inspect._predict(model, x, y, 16, keep, 5)
+        assert worst, "the check needs mistakes to compare"
+        outputs = np.concatenate([model.predict_on_batch(b) for b in inspect._batches(x, 16)])
+        again = inspect._from_outputs(x, y, outputs, 16, keep, 5)
+        np.testing.assert_allclose(again[0], probabilities, atol=1e-6)
+        assert sorted(again[1]) == sorted(kept)
+        assert all(np.array_equal(again[1][k], kept[k]) for k in kept)
+        assert [i for _, i, _ in again[2]] == [i for _, i, _ in worst]
+        assert all(np.array_equal(a[2], b[2]) for a, b in zip(again[2], worst, strict=True))
+
+
 def test_inspect_classifier_on_a_binary_sigmoid_model(tmp_path, digits):
     x_train, y_train, x_test, y_test = digits
     train, test = np.isin(y_train, (0, 1)), np.isin(y_test, (0, 1))

@@ -475,7 +475,7 @@ def train_in(
     test_data = recipe.make_dataset(dataset.x_test, dataset.y_test, config, False)
     metrics["test"], test = scores_and_outputs(model, test_data)
     metrics["baseline"] = recipe.baseline(split, dataset.x_test, dataset.y_test, config)
-    metrics.update(recipe.report(model, dataset, out, config))
+    metrics.update(recipe.report(model, dataset, out, config, test))
     task = metrics.get("task", recipe.task)
     if config.trainer.reference and workspace.is_chief:
         metrics.update(reference_scores(config, task, split, dataset))

@@ -36,8 +36,11 @@ Optional (the default when omitted)
     callbacks(run_dir: Path, split: Split, config: Config) -> list[keras.callbacks.Callback]
         Extra callbacks beside the standard ones (backup, TensorBoard, history, checkpoints,
         early stopping). Default: none.
-    report(model, dataset: Dataset, run_dir: Path, config: Config) -> dict
-        Extra entries for metrics.json and extra files in the run folder. Default: none.
+    report(model, dataset: Dataset, run_dir: Path, config: Config, test: SplitOutputs | None)
+            -> dict
+        Extra entries for metrics.json and extra files in the run folder. `test` is the pass
+        the test scores came from (the model's outputs on `dataset.x_test`, in order), or None
+        where Keras' `evaluate` scored it. Default: none.
     sample(run_dir: Path, config: Config, count: int, label: int | None, seed: int | None)
             -> Path
         `cookbook sample RUN`: draw `count` new examples from a finished run into a picture.
@@ -109,7 +112,7 @@ def default_callbacks(run_dir: Path, split: Split, config: Config) -> list:
     return []
 
 
-def default_report(model, dataset: sources.Dataset, run_dir: Path, config: Config) -> dict:
+def default_report(model, dataset: sources.Dataset, run_dir: Path, config: Config, test) -> dict:
     return {}
 
 
