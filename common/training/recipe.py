@@ -129,6 +129,18 @@ OPTIONAL_HOOKS: dict[str, Callable | None] = {
 }
 REQUIRED = ("TASK", "build_model")
 HOOKS = ("build_model", *OPTIONAL_HOOKS)
+# The arguments each hook is called with, in order (the contract above).
+ARGUMENTS = {
+    "build_model": ("split", "options"),
+    "load_data": ("config",),
+    "prepare": ("dataset", "config"),
+    "make_dataset": ("x", "y", "config", "training"),
+    "compile_model": ("model", "optimizer", "config"),
+    "baseline": ("split", "x", "y", "config"),
+    "callbacks": ("run_dir", "split", "config"),
+    "report": ("model", "dataset", "run_dir", "config", "test"),
+    "sample": ("run_dir", "config", "count", "label", "seed"),
+}
 
 
 @dataclass(frozen=True)
@@ -185,10 +197,30 @@ def check_names(module: ModuleType) -> None:
             )
 
 
+def check_arguments(module: ModuleType) -> None:
+    """Every hook the recipe defines takes the arguments it is called with, so that a hook
+    written for another contract is refused when the recipe loads, not after training."""
+    path = f"recipes/{module.__name__.rpartition('.')[2]}.py"
+    for hook, arguments in ARGUMENTS.items():
+        function = getattr(module, hook, None)
+        if not callable(function):
+            continue
+        try:
+            inspect.signature(function).bind(*arguments)
+        except TypeError:
+            raise UserError(
+                f"{path}: {hook}() is called as {hook}({', '.join(arguments)}); its signature "
+                f"is {hook}{inspect.signature(function)}. See common/training/recipe.py."
+            ) from None
+        except ValueError:  # a builtin without a signature: called as it is
+            continue
+
+
 def load_recipe(name: str) -> Recipe:
     """`recipes/<name>.py` checked against the contract, with the defaults filled in."""
     module = importlib.import_module(f"recipes.{name}")
     check_names(module)
+    check_arguments(module)
     hooks = {
         hook: getattr(module, hook, None) or (default and _with_task(default, module.TASK))
         for hook, default in OPTIONAL_HOOKS.items()

@@ -1,5 +1,6 @@
-"""The recipe contract: every shipped recipe satisfies it, a misspelled hook fails at load, and
-common/ never imports a recipe (recipes plug into common/, not the other way)."""
+"""The recipe contract: every shipped recipe satisfies it, a misspelled hook or one with the
+wrong arguments fails at load, and common/ never imports a recipe (recipes plug into common/,
+not the other way)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from common.config import recipe_names
 from common.errors import UserError
-from common.training.recipe import HOOKS, check_names, load_recipe
+from common.training.recipe import HOOKS, check_arguments, check_names, load_recipe
 
 
 def fake_recipe(**functions) -> types.ModuleType:
@@ -35,6 +36,27 @@ def test_a_misspelled_hook_fails_with_the_list_of_hooks():
     message = str(error.value)
     assert "make_datset" in message and "did you mean make_dataset()" in message
     assert all(hook in message for hook in HOOKS)
+
+
+def test_a_hook_with_the_wrong_arguments_fails_at_load_not_after_training():
+    def report(model, dataset, run_dir, config):  # written before `test` was passed
+        return {}
+
+    with pytest.raises(UserError) as error:
+        check_arguments(fake_recipe(report=report))
+    message = str(error.value)
+    assert "recipes/fake.py" in message
+    assert "report(model, dataset, run_dir, config, test)" in message
+    assert "(model, dataset, run_dir, config)" in message
+
+
+def test_hooks_may_take_more_with_defaults():
+    check_arguments(
+        fake_recipe(
+            report=lambda model, dataset, run_dir, config, test, extra=1: {},
+            baseline=lambda *arguments: {},
+        )
+    )
 
 
 def test_helpers_with_other_names_are_fine():
