@@ -55,8 +55,7 @@ def make_dataset(
     cache: bool | None = None,
 ) -> tf.data.Dataset:
     """A batched dataset over arrays, a table or files; uint8 inputs are cast per batch.
-    `cache`: None (the default) caches in-memory examples and never files; True or False
-    decides for both."""
+    `cache`: as `resolved_cache` decides it."""
     streaming = isinstance(x, FileSet)
     cache = resolved_cache(cache, x)
     source = x.paths if streaming else examples(x)

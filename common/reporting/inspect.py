@@ -20,8 +20,8 @@ tab as `inspect/<name>`) and returns precision, recall and F1 per class for metr
 The model is a single-label classifier whose input is a batch of images and whose output is
 softmax probabilities, or one sigmoid unit for two classes. It is fed what the dataset holds:
 [0, 1] arrays, or 0..255 pixels decoded batch by batch from a `FileSet` (such models start
-with a `Rescaling` layer). A folder is read once and never held whole: only the few images
-the pictures show are kept.
+with a `Rescaling` layer). A folder is never held whole: it is read once for the predictions
+(unless the caller has them), then only the few images the pictures show are read again.
 
 How layers are reached: for one eager forward pass, the chosen layers' `call` is wrapped to
 record their outputs (and, for Grad-CAM, the head's softmax or sigmoid is switched off, as
@@ -564,24 +564,15 @@ def _predict(
     keep: np.ndarray,
     worst: int,
 ) -> tuple[np.ndarray, dict[int, np.ndarray], list[tuple[float, int, np.ndarray]]]:
-    """One pass over the test set: every example's probabilities; the pixels of the examples
-    at `keep`; and (confidence, position, pixels) of the `worst` most confidently wrong ones,
-    most confident first. Nothing else is kept, so a folder streams."""
-    probabilities, kept, wrong = [], {}, []
-    start = 0
-    for batch in _batches(x, batch_size):
-        batch_probabilities = _class_probabilities(predict_batch(model, batch, batch_size))
-        probabilities.append(batch_probabilities)
-        positions = np.arange(start, start + len(batch))
-        for k in np.flatnonzero(np.isin(positions, keep)):
-            kept[int(positions[k])] = batch[k].copy()
-        predicted = batch_probabilities.argmax(axis=1)
-        for k in np.flatnonzero(predicted != y[positions]):
-            confidence = float(batch_probabilities[k, predicted[k]])
-            wrong.append((confidence, int(positions[k]), batch[k].copy()))
-        wrong = sorted(wrong, key=lambda item: -item[0])[:worst]  # stable: earlier first
-        start += len(batch)
-    return np.concatenate(probabilities), kept, wrong
+    """One pass over the test set for every example's probabilities (a folder streams), then
+    the examples the pictures show, as `_from_outputs` picks them."""
+    probabilities = np.concatenate(
+        [
+            _class_probabilities(predict_batch(model, batch, batch_size))
+            for batch in _batches(x, batch_size)
+        ]
+    )
+    return _from_outputs(x, y, probabilities, batch_size, keep, worst)
 
 
 def _from_outputs(
@@ -592,8 +583,9 @@ def _from_outputs(
     keep: np.ndarray,
     worst: int,
 ) -> tuple[np.ndarray, dict[int, np.ndarray], list[tuple[float, int, np.ndarray]]]:
-    """What `_predict` returns, from probabilities predicted already: the same examples, in
-    the same order, and only their images are read (a folder decodes those few files)."""
+    """Every example's `probabilities`; the pixels of the examples at `keep`; and (confidence,
+    position, pixels) of the `worst` most confidently wrong ones, most confident first (earlier
+    first on ties). Only those examples' images are read: a folder decodes those few files."""
     predicted = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predicted != y)
     confidence = probabilities[wrong, predicted[wrong]]

@@ -128,8 +128,7 @@ OPTIONAL_HOOKS: dict[str, Callable | None] = {
     "sample": None,
 }
 REQUIRED = ("TASK", "build_model")
-HOOKS = ("build_model", *OPTIONAL_HOOKS)
-# The arguments each hook is called with, in order (the contract above).
+# Every hook and the arguments it is called with, in order (the contract above).
 ARGUMENTS = {
     "build_model": ("split", "options"),
     "load_data": ("config",),
@@ -141,6 +140,7 @@ ARGUMENTS = {
     "report": ("model", "dataset", "run_dir", "config", "test"),
     "sample": ("run_dir", "config", "count", "label", "seed"),
 }
+HOOKS = tuple(ARGUMENTS)
 
 
 @dataclass(frozen=True)
@@ -176,9 +176,13 @@ def _with_task(default: Callable, task: str) -> Callable:
     return default
 
 
+def _path(module: ModuleType) -> str:
+    return f"recipes/{module.__name__.rpartition('.')[2]}.py"
+
+
 def check_names(module: ModuleType) -> None:
     """Required names present, and no function named almost like a hook."""
-    path = f"recipes/{module.__name__.rpartition('.')[2]}.py"
+    path = _path(module)
     missing = [name for name in REQUIRED if not hasattr(module, name)]
     if missing:
         raise UserError(
@@ -200,7 +204,7 @@ def check_names(module: ModuleType) -> None:
 def check_arguments(module: ModuleType) -> None:
     """Every hook the recipe defines takes the arguments it is called with, so that a hook
     written for another contract is refused when the recipe loads, not after training."""
-    path = f"recipes/{module.__name__.rpartition('.')[2]}.py"
+    path = _path(module)
     for hook, arguments in ARGUMENTS.items():
         function = getattr(module, hook, None)
         if not callable(function):

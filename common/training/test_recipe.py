@@ -12,7 +12,13 @@ import pytest
 
 from common.config import recipe_names
 from common.errors import UserError
-from common.training.recipe import HOOKS, check_arguments, check_names, load_recipe
+from common.training.recipe import (
+    HOOKS,
+    OPTIONAL_HOOKS,
+    check_arguments,
+    check_names,
+    load_recipe,
+)
 
 
 def fake_recipe(**functions) -> types.ModuleType:
@@ -36,6 +42,10 @@ def test_a_misspelled_hook_fails_with_the_list_of_hooks():
     message = str(error.value)
     assert "make_datset" in message and "did you mean make_dataset()" in message
     assert all(hook in message for hook in HOOKS)
+
+
+def test_every_hook_has_its_arguments_written_down():
+    assert set(HOOKS) == {"build_model", *OPTIONAL_HOOKS}
 
 
 def test_a_hook_with_the_wrong_arguments_fails_at_load_not_after_training():
