@@ -69,7 +69,7 @@ def predict(model, data: Any, batch_size: int = 256) -> np.ndarray:
 
 
 def scores_from_predictions(model) -> bool:
-    """Whether `evaluate` below gives what `model.evaluate` gives: a compiled model with one
+    """Whether `score` below gives what `model.evaluate` gives: a compiled model with one
     output that keeps Keras' own test step, loss and metrics, on one replica (a replicated
     model's `predict_on_batch` splits a batch over the replicas)."""
     strategy = getattr(model, "distribute_strategy", None)  # TensorFlow's; JAX: keras.distribution
@@ -152,9 +152,3 @@ def score(model, split: SplitOutputs) -> dict[str, float]:
     }
     scores["loss"] = total_loss / count
     return dict(sorted(scores.items()))  # evaluate's order: tf.nest sorts a dict's keys
-
-
-def evaluate(model, data: Iterable) -> dict[str, float]:
-    """`score(model, predict_split(model, data))`: `model.evaluate`'s scores for a dataset of
-    (inputs, targets[, sample weights]) batches, from the predict step."""
-    return score(model, predict_split(model, data))

@@ -131,19 +131,20 @@ def build(recipe, config: Config, strategy, split: Split, epochs: int) -> keras.
     with strategy.scope():
         model = recipe.build_model(split, config.model)
         optimizer = make_optimizer(config.optimizer, steps_per_epoch, epochs, replicas)
-        recipe.compile_model(model, optimizer, config)
-        build_optimizer(model)
+        compile_model(recipe, model, optimizer, config)
     return model
 
 
-def build_optimizer(model: keras.Model) -> None:
-    """Make the optimizer's slot variables (moments, velocities) now, eagerly. Keras leaves
-    them to the first trace of the train step when no strategy is set, where each becomes an
-    initialize-once `cond` in the graph: DenseNet-40's first epoch took 7-11 s longer that way
-    (BENCHMARKS.md). Skipped for a model that builds on its first batch."""
-    optimizer = getattr(model, "optimizer", None)
-    if model.built and optimizer is not None and not optimizer.built:
-        optimizer.build(model.trainable_variables)
+def compile_model(recipe, model: keras.Model, optimizer, config: Config) -> None:
+    """The recipe's `compile_model`, then the optimizer's slot variables (moments, velocities)
+    made now, eagerly. Keras leaves them to the first trace of the train step when no strategy
+    is set, where each becomes an initialize-once `cond` in the graph: DenseNet-40's first epoch
+    took 7-11 s longer that way (BENCHMARKS.md). Skipped for a model that builds on its first
+    batch."""
+    recipe.compile_model(model, optimizer, config)
+    compiled = getattr(model, "optimizer", None)  # the recipe may wrap or replace it
+    if model.built and compiled is not None and not compiled.built:
+        compiled.build(model.trainable_variables)
 
 
 def fit(
@@ -192,8 +193,7 @@ def fit(
                     learning_rate=fine_tune.learning_rate,
                     schedule=ScheduleConfig(),
                 )
-                recipe.compile_model(model, make_optimizer(settings, 1, 1), config)
-                build_optimizer(model)
+                compile_model(recipe, model, make_optimizer(settings, 1, 1), config)
         callbacks = callbacks_module.standard_callbacks(
             config, folder, log_dir, backup_dir, split.has_validation, save_models, first
         ) + recipe.callbacks(folder, split, config)
