@@ -259,22 +259,28 @@ def report(
     model: keras.Model, dataset: sources.Dataset, run_dir: Path, config: Config, test
 ) -> dict:
     """forecast.png (the first `PLOT_POINTS` test steps: truth, model, persistence) and the
-    MAE of every persistence forecast beside the model's."""
-    test = dataset.x_test
-    if not isinstance(test, WindowSet):
+    MAE of every persistence forecast beside the model's. The model's forecasts are the test
+    pass its scores came from (`test`), predicted here only where Keras' `evaluate` scored."""
+    windows = dataset.x_test
+    if not isinstance(windows, WindowSet):
         return {}
     data = config.data
-    predicted = predicting.predict(model, make_dataset(test, None, config, False))[:, 0]
-    forecasts = persistence(test)
+    outputs = (
+        test.outputs
+        if test is not None
+        else predicting.predict(model, make_dataset(windows, None, config, False))
+    )
+    predicted = np.asarray(outputs)[:, 0]
+    forecasts = persistence(windows)
     chosen = chosen_persistence(dataset.x_train)
-    model_mae = float(np.mean(np.abs(predicted - test.y)))
-    naive = {name: float(np.mean(np.abs(f - test.y))) for name, f in forecasts.items()}
+    model_mae = float(np.mean(np.abs(predicted - windows.y)))
+    naive = {name: float(np.mean(np.abs(f - windows.y))) for name, f in forecasts.items()}
     improvement = 1.0 - model_mae / naive[chosen]
 
     every = slice(None, data.sampling_rate * PLOT_POINTS, data.sampling_rate)
     target = data.target or "target"
     forecast_plot(
-        test[every],
+        windows[every],
         predicted[every],
         forecasts[chosen][every],
         (
@@ -301,8 +307,8 @@ def report(
             "persistence": chosen,
             "persistence_test_mae": naive,
             "improvement": improvement,
-            "test_from": str(test.target_times[0]),
-            "test_to": str(test.target_times[-1]),
+            "test_from": str(windows.target_times[0]),
+            "test_to": str(windows.target_times[-1]),
             "plot": "forecast.png",
         },
     }

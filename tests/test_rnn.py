@@ -18,6 +18,7 @@ from common.data import series, sources
 from common.data.series import WindowSet
 from common.data.splits import holdout
 from common.errors import ConfigError, UserError
+from common.modeling import predicting
 from common.serving.predict import predict
 from common.training.driver import check, train
 from common.training.recipe import load_recipe
@@ -196,7 +197,12 @@ def test_sequence_mistakes_are_named():
 # --------------------------------------------------------------------------------------------
 
 
-def test_forecast_run_scores_against_persistence_and_draws_the_plot(tmp_path):
+def test_forecast_run_scores_against_persistence_and_draws_the_plot(tmp_path, monkeypatch):
+    def second_pass(*args, **kwargs):
+        raise AssertionError("the report predicted the test split again")
+
+    # The forecast's MAE and plot come from the driver's test pass, not a second prediction.
+    monkeypatch.setattr(predicting, "predict", second_pass)
     run_dir, metrics = train(tiny("rnn", tmp_path, "model.units=[8]"))
     assert metrics["task"] == "regression"
     assert set(metrics["test"]) == set(metrics["baseline"]) == {"loss", "mae"}
