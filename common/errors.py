@@ -40,3 +40,14 @@ def unknown_name(what: str, name: object, valid: Iterable[object]) -> str:
 class Terminated(Exception):
     """SIGTERM, turned into an exception so a run stops like Ctrl-C does: the backup holds
     the last finished epoch, and the user hears how to resume."""
+
+
+class RunStopped(Exception):
+    """Ctrl-C or SIGTERM while a run or sweep was under way, carrying the folder that resumes
+    it (`run_dir`, None when nothing was started) and which command it was."""
+
+    def __init__(self, run_dir, command: str, terminated: bool):
+        self.run_dir = run_dir
+        self.command = command  # "train" or "tune"
+        self.terminated = terminated
+        super().__init__(f"{'terminated' if terminated else 'interrupted'}: {run_dir}")

@@ -28,19 +28,20 @@ and autoencoder-fashion_mnist.yaml through keras.datasets (28x28).
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
 from keras import layers
 
-from common.config.schema import Config
-from common.data.sources import Dataset
+from common.config.run_info import RunInfo
+from common.config.schema import DataConfig, TrainerConfig
+from common.data.dataset import Dataset
 from common.data.splits import Split
 from common.errors import ConfigError, unknown_name
-from common.modeling import predicting
-from common.reporting import images
-from common.training.recipe import default_make_dataset
+from common.modeling import conv, predicting
+from common.reporting import images, plots
+from common.training.defaults import default_make_dataset
 
 TASK = "autoencoder"
 ARCHITECTURES = ("dense", "conv")
@@ -56,16 +57,9 @@ GRID_EXAMPLES = 30  # three rows of inputs, each over its reconstructions
 def build_encoder(image_shape: tuple[int, ...], options) -> keras.Model:
     inputs = keras.Input(shape=image_shape, name="image")
     if options.architecture == "conv":
-        x = inputs
-        for index, filters in enumerate(options.filters, start=1):
-            x = layers.Conv2D(
-                filters,
-                options.kernel_size,
-                strides=2,
-                padding="same",
-                activation=options.activation,
-                name=f"conv_{index}",
-            )(x)
+        x = conv.conv_stack(
+            inputs, options.filters, options.kernel_size, name="conv", activation=options.activation
+        )
         x = layers.Flatten(name="flatten")(x)
     else:
         x = layers.Flatten(name="flatten")(inputs)
@@ -89,23 +83,15 @@ def build_decoder(image_shape: tuple[int, ...], options) -> keras.Model:
         small = (height // halvings, width // halvings, options.filters[-1])
         x = layers.Dense(int(np.prod(small)), activation=options.activation, name="dense")(latent)
         x = layers.Reshape(small, name="reshape")(x)
-        for index, filters in enumerate(reversed(options.filters), start=1):
-            x = layers.Conv2DTranspose(
-                filters,
-                options.kernel_size,
-                strides=2,
-                padding="same",
-                activation=options.activation,
-                name=f"conv_transpose_{index}",
-            )(x)
-        outputs = layers.Conv2D(
-            channels,
+        x = conv.conv_stack(
+            x,
+            options.filters[::-1],
             options.kernel_size,
-            padding="same",
-            activation="sigmoid",
-            dtype="float32",
-            name="image",
-        )(x)
+            name="conv_transpose",
+            transpose=True,
+            activation=options.activation,
+        )
+        outputs = conv.image_output(x, channels, options.kernel_size)
     else:
         x = latent
         for index, units in enumerate(reversed(options.units), start=1):
@@ -142,30 +128,34 @@ def build_model(split: Split, options) -> keras.Model:
 # --------------------------------------------------------------------------------------------
 
 
-def make_dataset(x: np.ndarray, y: np.ndarray | None, config: Config, training: bool):
+def make_dataset(
+    x: np.ndarray, y: np.ndarray | None, data: DataConfig, training: bool, seed: int, options: Any
+):
     """(image, image) pairs; the labels stay in the Dataset for the latent-space plot."""
-    return default_make_dataset(x, x, config, training)
+    return default_make_dataset(x, x, data, training, seed, options)
 
 
 def reconstruction_metrics() -> list[keras.metrics.Metric]:
     return [keras.metrics.MeanSquaredError(name="mse"), keras.metrics.MeanAbsoluteError(name="mae")]
 
 
-def compile_model(model: keras.Model, optimizer, config: Config) -> None:
+def compile_model(model: keras.Model, optimizer, trainer: TrainerConfig) -> None:
     model.compile(
         optimizer=optimizer,
-        loss=config.trainer.loss or "mean_squared_error",
+        loss=trainer.loss or "mean_squared_error",
         metrics=reconstruction_metrics(),
-        jit_compile=config.trainer.jit_compile,
-        steps_per_execution=config.trainer.steps_per_execution,
+        jit_compile=trainer.jit_compile,
+        steps_per_execution=trainer.steps_per_execution,
     )
 
 
-def baseline(split: Split, x: np.ndarray, y: np.ndarray, config: Config) -> dict[str, float]:
+def baseline(
+    split: Split, x: np.ndarray, y: np.ndarray, trainer: TrainerConfig
+) -> dict[str, float]:
     """Predict the mean training image for every image, scored like the model."""
     mean_image = np.mean(split.x_train, axis=0, keepdims=True, dtype="float32")
     predictions = np.broadcast_to(mean_image, x.shape)
-    loss = keras.losses.get(config.trainer.loss or "mean_squared_error")
+    loss = keras.losses.get(trainer.loss or "mean_squared_error")
     results = {"loss": float(keras.ops.mean(loss(x, predictions)))}
     for metric in reconstruction_metrics():
         metric.update_state(x, predictions)
@@ -194,63 +184,37 @@ def reconstruction_grid(model: keras.Model, inputs: np.ndarray) -> np.ndarray:
     return images.tile(np.concatenate(rows), COLUMNS)
 
 
-def callbacks(run_dir: Path, split: Split, config: Config) -> list[keras.callbacks.Callback]:
+def callbacks(run: RunInfo, split: Split) -> list[keras.callbacks.Callback]:
     examples = split.x_val if split.has_validation else split.x_train
-    inputs = noisy(examples[:GRID_EXAMPLES], config.model.noise_stddev, config.seed)
-    log_dir = run_dir / "logs" / "images" if config.output.tensorboard.enabled else None
+    inputs = noisy(examples[:GRID_EXAMPLES], run.options.noise_stddev, run.seed)
+    log_dir = run.dir / "logs" / "images" if run.output.tensorboard.enabled else None
     return [
         images.ImageGrid(
             lambda model: reconstruction_grid(model, inputs),
-            run_dir / "reconstructions" / "epoch_{epoch:03d}.png",
+            run.dir / "reconstructions" / "epoch_{epoch:03d}.png",
             log_dir,
             tag="reconstructions",
         )
     ]
 
 
-def latent_plot(
-    latent: np.ndarray, labels: np.ndarray, class_names: list[str] | None, path: Path, title: str
-) -> Path:
-    """A scatter of the latent vectors coloured by label; PCA to 2-D when the latent is larger."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    if latent.shape[1] > 2:
-        from sklearn.decomposition import PCA
-
-        latent = PCA(n_components=2).fit_transform(latent)
-        title += " (PCA projection)"
-    figure, axis = plt.subplots(figsize=(6, 5))
-    points = axis.scatter(latent[:, 0], latent[:, 1], c=labels, cmap="tab10", s=6)
-    if class_names:
-        handles, _ = points.legend_elements(num=len(class_names))
-        axis.legend(handles, class_names, title="label", fontsize="small", loc="best")
-    axis.set_title(title)
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
-
-
-def report(model: keras.Model, dataset: Dataset, run_dir: Path, config: Config, test) -> dict:
+def report(model: keras.Model, dataset: Dataset, run: RunInfo, test) -> dict:
     encoder, decoder = model.get_layer("encoder"), model.get_layer("decoder")
-    encoder.save(run_dir / "encoder.keras")
-    decoder.save(run_dir / "decoder.keras")
+    encoder.save(run.dir / "encoder.keras")
+    decoder.save(run.dir / "decoder.keras")
 
-    stddev = config.model.noise_stddev
+    stddev = run.options.noise_stddev
     x_test = dataset.x_test
-    inputs = noisy(x_test, stddev, config.seed + 1)
+    inputs = noisy(x_test, stddev, run.seed + 1)
     grid = reconstruction_grid(model, inputs[:GRID_EXAMPLES])
-    images.save_grid(run_dir / "reconstructions.png", grid)
+    images.save_grid(run.dir / "reconstructions.png", grid)
     latent = predicting.predict(encoder, x_test)
-    latent_plot(
+    plots.latent_plot(
         latent,
         dataset.y_test,
         dataset.class_names,
-        run_dir / "latent.png",
-        f"{config.name}: test images in the {latent.shape[1]}-D latent space",
+        run.dir / "latent.png",
+        f"{run.name}: test images in the {latent.shape[1]}-D latent space",
     )
 
     mean_image = np.mean(dataset.x_train, axis=0, keepdims=True)

@@ -7,21 +7,20 @@ Default data: scikit-learn's Wisconsin breast-cancer set (569 tumours, 30 featur
 Variant: `binary-imdb.yaml` — IMDB reviews as multi-hot vectors over the 10,000 most frequent
 words, with the Dense(16) -> Dense(16) model of "Deep Learning with Python", chapter 4.
 
-The head, loss, metrics and baseline come from the standard table in `common.modeling.tasks`;
-this file only says what the network between input and head looks like.
+The network is the one the tabular recipes share (`common.modeling.dense.tabular_model`):
+the features standardised inside the model, the Dense stack of `model.units`, and the task's
+head; the head, loss, metrics and baseline come from the standard table in
+`common.modeling.tasks`. So this file only says which task it is.
 """
 
 import keras
 
-from common.modeling import dense, preprocessing, tasks
+from common.data.splits import Split
+from common.modeling import dense
+from recipes.options.binary import Options
 
 TASK = "binary"
 
 
-def build_model(split, options):
-    inputs, x = preprocessing.model_input(split.x_train, normalize=options.normalize)
-    x = dense.dense_stack(x, options)
-    outputs = tasks.head(
-        x, TASK, targets=split.y_train, kernel_regularizer=dense.regularizer(options.l1, options.l2)
-    )
-    return keras.Model(inputs, outputs, name="binary_classifier")
+def build_model(split: Split, options: Options) -> keras.Model:
+    return dense.tabular_model(split, options, TASK, name="binary_classifier")

@@ -15,18 +15,21 @@ Default data: scikit-learn's 8x8 digits as (8, 8, 1) images (offline). Variants:
 convnet-mnist.yaml, convnet-fashion_mnist.yaml, convnet-cifar10.yaml, and any folder of images
 with one sub-folder per class (`data.dataset=image_folder data.path=...`).
 Transfer learning: `model.backbone` (a keras.applications name, or a finished run's best.keras)
-with `trainer.fine_tune` (common/training/driver.py runs both phases in one run).
+with `trainer.fine_tune` (common/training/fitting.py runs both phases in one run).
 """
 
 import keras
 from keras import layers
 
-from common.modeling import tasks, transfer, vision
+from common.data.splits import Split
+from common.modeling import conv, tasks, transfer, vision
+from common.reporting import hooks
+from recipes.options.convnet import Options
 
 TASK = "multiclass"
 
 
-def build_model(split, options):
+def build_model(split: Split, options: Options) -> keras.Model:
     inputs, x = vision.image_input(split, options)
     if options.backbone:
         base, scaling = transfer.backbone(
@@ -38,18 +41,19 @@ def build_model(split, options):
         x = layers.GlobalAveragePooling2D(name="pool")(x)
     else:
         for block, filters in enumerate(options.filters, start=1):
-            for index in range(1, options.convolutions + 1):
-                name = f"conv_{block}" + (f"_{index}" if options.convolutions > 1 else "")
-                x = layers.Conv2D(
-                    filters,
-                    options.kernel_size,
-                    padding="same",
-                    use_bias=not options.batch_norm,
-                    name=name,
-                )(x)
-                if options.batch_norm:
-                    x = layers.BatchNormalization(name=f"{name}_bn")(x)
-                x = layers.Activation("relu", name=f"{name}_relu")(x)
+            x = conv.conv_stack(  # Conv2D [-> BatchNorm] -> ReLU, `convolutions` times
+                x,
+                [filters] * options.convolutions,
+                options.kernel_size,
+                name=f"conv_{block}",
+                numbered=options.convolutions > 1,
+                strides=1,
+                use_bias=not options.batch_norm,
+                after=lambda _, name: [
+                    *([layers.BatchNormalization(name=f"{name}_bn")] if options.batch_norm else []),
+                    layers.Activation("relu", name=f"{name}_relu"),
+                ],
+            )
             x = layers.MaxPooling2D(name=f"pool_{block}")(x)
         x = layers.Flatten(name="flatten")(x)
     x = layers.Dropout(options.dropout, name="dropout")(x)
@@ -58,4 +62,4 @@ def build_model(split, options):
 
 
 make_dataset = vision.make_dataset
-report = vision.report
+report = hooks.classifier_report

@@ -17,12 +17,15 @@ Default data: scikit-learn's 8x8 digits as images (offline), a shallow DenseNet-
 import keras
 from keras import layers
 
+from common.data.splits import Split
 from common.modeling import densenet, tasks, vision
+from common.reporting import hooks
+from recipes.options.densenet import Options
 
 TASK = "multiclass"
 
 
-def build_model(split, options):
+def build_model(split: Split, options: Options) -> keras.Model:
     inputs, x = vision.image_input(split, options)
     x = densenet.densenet_bc(
         x,
@@ -38,4 +41,4 @@ def build_model(split, options):
 
 
 make_dataset = vision.make_dataset
-report = vision.report
+report = hooks.classifier_report

@@ -35,7 +35,9 @@ classes (`class_diversity` = exp(entropy of p(y)), at most the number of classes
 for the real test images are the reference. Artifacts beside the usual ones: samples/ (a grid
 from fixed noise per epoch, also in TensorBoard's Images tab; one row per class when
 conditional), samples.png, generator.keras and discriminator.keras.
-`cookbook sample RUN --n 64 [--label 3]` draws new samples from a finished run.
+`cookbook sample RUN --n 64 [--label 3]` draws new samples from a finished run. This file is
+the game and its players; drawing from a trained generator (the grids, the score, the `sample`
+command) is `common.reporting.samples`, and the strided stacks are `common.modeling.conv`.
 
 Default data: scikit-learn's 8x8 digits (offline). Variants: gan-conditional.yaml,
 gan-mnist.yaml (28x28 MNIST through keras.datasets).
@@ -43,9 +45,6 @@ gan-mnist.yaml (28x28 MNIST through keras.datasets).
 
 from __future__ import annotations
 
-import math
-import secrets
-import time
 from pathlib import Path
 
 import keras
@@ -53,16 +52,15 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from common.config.schema import Config
-from common.data.sources import Dataset
+from common.config.run_info import RunInfo
+from common.config.schema import TrainerConfig
+from common.data.dataset import Dataset
 from common.data.splits import Split
-from common.errors import ConfigError, UserError
-from common.modeling import predicting
-from common.reporting import images, scores
-from common.training import runs
+from common.errors import ConfigError
+from common.modeling import conv
+from common.reporting import images, run_files, samples
 
 TASK = "gan"
-GRID_COLUMNS = 10
 
 
 # --------------------------------------------------------------------------------------------
@@ -99,25 +97,19 @@ def build_generator(image_shape: tuple[int, ...], num_classes: int | None, optio
     x = layers.BatchNormalization(name="project_batch_norm")(x)
     x = layers.ReLU(name="project_relu")(x)
     x = layers.Reshape((height, width, channels), name="reshape")(x)
-    for index, filters in enumerate(options.generator_filters, start=1):
-        x = layers.Conv2DTranspose(
-            filters,
-            options.kernel_size,
-            strides=2,
-            padding="same",
-            use_bias=False,
-            name=f"upsample_{index}",
-        )(x)
-        x = layers.BatchNormalization(name=f"batch_norm_{index}")(x)
-        x = layers.ReLU(name=f"relu_{index}")(x)
-    image = layers.Conv2D(
-        image_shape[-1],
+    x = conv.conv_stack(
+        x,
+        options.generator_filters,
         options.kernel_size,
-        padding="same",
-        activation="sigmoid",
-        dtype="float32",
-        name="image",
-    )(x)
+        name="upsample",
+        transpose=True,
+        use_bias=False,
+        after=lambda index, _: [
+            layers.BatchNormalization(name=f"batch_norm_{index}"),
+            layers.ReLU(name=f"relu_{index}"),
+        ],
+    )
+    image = conv.image_output(x, image_shape[-1], options.kernel_size)
     return keras.Model(inputs if num_classes else noise, image, name="generator")
 
 
@@ -147,14 +139,22 @@ def build_discriminator(
         maps = layers.Reshape((1, 1, num_classes), name="label_pixel")(label)
         maps = layers.UpSampling2D(size=image_shape[:2], name="label_maps")(maps)
         x = layers.Concatenate(name="image_and_label")([image, maps])
-    for index, filters in enumerate(options.discriminator_filters, start=1):
-        if index == len(options.discriminator_filters) and options.minibatch_std:
-            x = MinibatchStandardDeviation(name="minibatch_std")(x)
-        x = layers.Conv2D(
-            filters, options.kernel_size, strides=2, padding="same", name=f"downsample_{index}"
-        )(x)
-        x = layers.LeakyReLU(negative_slope=0.2, name=f"leaky_relu_{index}")(x)
-        x = layers.Dropout(options.dropout, name=f"dropout_{index}")(x)
+    last = len(options.discriminator_filters)
+    x = conv.conv_stack(
+        x,
+        options.discriminator_filters,
+        options.kernel_size,
+        name="downsample",
+        before=lambda index, _: (
+            [MinibatchStandardDeviation(name="minibatch_std")]
+            if index == last and options.minibatch_std
+            else []
+        ),
+        after=lambda index, _: [
+            layers.LeakyReLU(negative_slope=0.2, name=f"leaky_relu_{index}"),
+            layers.Dropout(options.dropout, name=f"dropout_{index}"),
+        ],
+    )
     x = layers.Flatten(name="flatten")(x)
     logit = layers.Dense(1, dtype="float32", name="real_logit")(x)
     return keras.Model(inputs if num_classes else image, logit, name="discriminator")
@@ -329,133 +329,64 @@ def build_model(split: Split, options) -> GAN:
     )
 
 
-def compile_model(model: GAN, optimizer, config: Config) -> None:
+def compile_model(model: GAN, optimizer, trainer: TrainerConfig) -> None:
     """The configured optimizer for the discriminator, and a clone of it for the generator."""
     settings = {**optimizer.get_config(), "name": "generator_optimizer"}
     model.compile(
         discriminator_optimizer=optimizer,
         generator_optimizer=optimizer.__class__.from_config(settings),
-        jit_compile=config.trainer.jit_compile,
-        steps_per_execution=config.trainer.steps_per_execution,
+        jit_compile=trainer.jit_compile,
+        steps_per_execution=trainer.steps_per_execution,
     )
 
 
-def baseline(split: Split, x: np.ndarray, y: np.ndarray, config: Config) -> dict[str, float]:
+def baseline(
+    split: Split, x: np.ndarray, y: np.ndarray, trainer: TrainerConfig
+) -> dict[str, float]:
     """No common-sense loss to beat: the GAN's baseline is the quality score of real images,
     reported by `report` beside the generated samples' score."""
     return {}
 
 
 # --------------------------------------------------------------------------------------------
-# Looking at results: sample grids, the classifier-based score, the generator on its own
+# Looking at results: sample grids and the classifier-based score (`common.reporting.samples`)
 # --------------------------------------------------------------------------------------------
 
 
-def generate(
-    generator: keras.Model, noise: np.ndarray, labels: np.ndarray | None = None
-) -> np.ndarray:
-    """Images from `noise` (and class `labels` for a conditional generator)."""
-    if len(generator.inputs) == 2:
-        num_classes = generator.inputs[1].shape[-1]
-        noise = [noise, keras.utils.to_categorical(labels, num_classes)]
-    return predicting.predict(generator, noise)
-
-
-def sample_inputs(
-    generator: keras.Model, count: int, seed: int | None, label: int | None = None
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Noise for `count` samples and, for a conditional generator, their classes: `label`,
-    or every class in turn (so a grid `num_classes` wide has one class per column)."""
-    latent_dim = generator.inputs[0].shape[-1]
-    noise = np.random.default_rng(seed).normal(size=(count, latent_dim)).astype("float32")
-    if len(generator.inputs) == 1:
-        return noise, None
-    num_classes = generator.inputs[1].shape[-1]
-    labels = np.full(count, label) if label is not None else np.arange(count) % num_classes
-    return noise, labels
-
-
-def fixed_grid(config: Config, num_classes: int | None):
-    """The same noise every epoch, so the pictures show the generator learning; one column
-    per class when conditional. Returns a function from a generator to a grid image."""
-    columns = num_classes if config.model.conditional else GRID_COLUMNS
-    rng = np.random.default_rng(config.seed)
-    noise = rng.normal(size=(columns * GRID_COLUMNS, config.model.latent_dim))
-    labels = np.arange(len(noise)) % columns if config.model.conditional else None
-    return lambda generator: images.tile(
-        generate(generator, noise.astype("float32"), labels), columns
-    )
-
-
-def callbacks(run_dir: Path, split: Split, config: Config) -> list[keras.callbacks.Callback]:
-    draw = fixed_grid(config, split.num_classes)
-    log_dir = run_dir / "logs" / "images" if config.output.tensorboard.enabled else None
+def callbacks(run: RunInfo, split: Split) -> list[keras.callbacks.Callback]:
+    log_dir = run.dir / "logs" / "images" if run.output.tensorboard.enabled else None
     return [
         images.ImageGrid(
-            lambda model: draw(model.generator),
-            run_dir / "samples" / "epoch_{epoch:03d}.png",
+            lambda model: samples.fixed_noise_grid(model.generator, run.seed),
+            run.dir / "samples" / "epoch_{epoch:03d}.png",
             log_dir,
             tag="samples",
         )
     ]
 
 
-def report(model: GAN, dataset: Dataset, run_dir: Path, config: Config, test) -> dict:
-    options = config.model
-    model.generator.save(run_dir / "generator.keras")
-    model.discriminator.save(run_dir / "discriminator.keras")
-    images.save_grid(
-        run_dir / "samples.png", fixed_grid(config, dataset.num_classes)(model.generator)
-    )
+def report(model: GAN, dataset: Dataset, run: RunInfo, test) -> dict:
+    model.generator.save(run.dir / "generator.keras")
+    model.discriminator.save(run.dir / "discriminator.keras")
+    images.save_grid(run.dir / "samples.png", samples.fixed_noise_grid(model.generator, run.seed))
     if not dataset.num_classes:
         return {}
-
-    classifier = scores.quality_classifier(
+    quality = samples.quality(
+        model.generator,
         dataset,
-        run_dir / "quality_classifier.keras",
-        options.classifier_epochs,
-        config.seed,
-        kept_in=runs.cache_dir(config.output.dir, "quality_classifier"),
+        run.dir / "quality_classifier.keras",
+        epochs=run.options.classifier_epochs,
+        count=run.options.quality_samples,
+        seed=run.seed,
+        kept_in=run_files.cache_dir(run.output.dir, "quality_classifier"),
     )
-    noise, labels = sample_inputs(model.generator, options.quality_samples, config.seed + 1)
-    generated = predicting.predict(classifier, generate(model.generator, noise, labels))
-    real = predicting.predict(classifier, dataset.x_test)
-    quality = {
-        "generated": scores.classifier_scores(generated, labels),
-        "real_test": scores.classifier_scores(real, dataset.y_test),
-        "samples": len(noise),
-    }
     for name, values in quality.items():
         if isinstance(values, dict):
             print(f"{name:<10} " + "  ".join(f"{k} {v:.3f}" for k, v in values.items()))
     return {"quality": quality}
 
 
-def sample(
-    run_dir: Path, config: Config, count: int, label: int | None = None, seed: int | None = None
-) -> Path:
+def sample(run: RunInfo, count: int, label: int | None = None, seed: int | None = None) -> Path:
     """`cookbook sample RUN --n 64 [--label 3]`: a grid of `count` new samples from a finished
     run's generator, written beside it."""
-    if not (run_dir / "generator.keras").is_file():
-        raise UserError(
-            f"{run_dir} has no generator.keras yet: it is saved when the run finishes "
-            f"(`cookbook train --resume {run_dir}` to finish it)."
-        )
-    if label is not None and not config.model.conditional:
-        raise UserError(
-            f"--label needs a conditional GAN; {run_dir} was trained with "
-            "model.conditional: false (see configs/gan-conditional.yaml)."
-        )
-    generator = keras.saving.load_model(run_dir / "generator.keras", safe_mode=True)
-    if label is not None:
-        num_classes = generator.inputs[1].shape[-1]
-        if not 0 <= label < num_classes:
-            raise UserError(f"--label must be a class from 0 to {num_classes - 1}, got {label}.")
-    noise, labels = sample_inputs(generator, count, seed, label)
-    columns = math.ceil(math.sqrt(count))
-    if labels is not None and label is None:  # every class in turn: one class per column
-        columns = generator.inputs[1].shape[-1]
-    grid = images.tile(generate(generator, noise, labels), columns)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    name = f"sample-{stamp}-{secrets.token_hex(2)}.png"
-    return images.save_grid(run_dir / name, grid)
+    return samples.draw_samples(run.dir, run.options.conditional, count, label, seed)

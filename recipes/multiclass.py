@@ -11,19 +11,12 @@ words, Dense(64) -> Dense(64) as in "Deep Learning with Python", chapter 4.
 
 import keras
 
-from common.modeling import dense, preprocessing, tasks
+from common.data.splits import Split
+from common.modeling import dense
+from recipes.options.multiclass import Options
 
 TASK = "multiclass"
 
 
-def build_model(split, options):
-    inputs, x = preprocessing.model_input(split.x_train, normalize=options.normalize)
-    x = dense.dense_stack(x, options)
-    outputs = tasks.head(
-        x,
-        TASK,
-        split.num_classes,
-        targets=split.y_train,
-        kernel_regularizer=dense.regularizer(options.l1, options.l2),
-    )
-    return keras.Model(inputs, outputs, name="multiclass_classifier")
+def build_model(split: Split, options: Options) -> keras.Model:
+    return dense.tabular_model(split, options, TASK, name="multiclass_classifier")

@@ -14,15 +14,12 @@ Variant: `regression-boston.yaml` — the Boston housing prices of keras.dataset
 
 import keras
 
-from common.modeling import dense, preprocessing, tasks
+from common.data.splits import Split
+from common.modeling import dense
+from recipes.options.regression import Options
 
 TASK = "regression"
 
 
-def build_model(split, options):
-    inputs, x = preprocessing.model_input(split.x_train, normalize=options.normalize)
-    x = dense.dense_stack(x, options)
-    outputs = tasks.head(
-        x, TASK, targets=split.y_train, kernel_regularizer=dense.regularizer(options.l1, options.l2)
-    )
-    return keras.Model(inputs, outputs, name="regressor")
+def build_model(split: Split, options: Options) -> keras.Model:
+    return dense.tabular_model(split, options, TASK, name="regressor")

@@ -20,12 +20,15 @@ to the shorter run, shifts only (a mirrored digit is another digit, or none).
 import keras
 from keras import layers
 
+from common.data.splits import Split
 from common.modeling import residual, tasks, vision
+from common.reporting import hooks
+from recipes.options.resnet import Options
 
 TASK = "multiclass"
 
 
-def build_model(split, options):
+def build_model(split: Split, options: Options) -> keras.Model:
     inputs, x = vision.image_input(split, options)
     network = residual.resnet_v1 if options.version == 1 else residual.resnet_v2
     x = network(x, options.depth, options.filters, options.l2)
@@ -35,4 +38,4 @@ def build_model(split, options):
 
 
 make_dataset = vision.make_dataset
-report = vision.report
+report = hooks.classifier_report

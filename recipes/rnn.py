@@ -16,7 +16,7 @@ Forecasting (the default: Seattle's daily weather, bundled with vega_datasets, o
 3. Windows are made on the fly by `keras.utils.timeseries_dataset_from_array`
    (`data.sequence_length` steps, one every `data.sampling_rate` rows, the target
    `data.horizon` steps after the last), so the series is never copied into an array of
-   windows (`common.data.series`).
+   windows (`common.data.windows`).
 4. The model: LSTM, GRU or SimpleRNN layers (`model.cell`, stacked by `model.units`),
    recurrent dropout on the state and dropout before the head against overfitting (DLwP
    10.4), bidirectional layers (`model.bidirectional`, which DLwP shows do not help here:
@@ -39,32 +39,31 @@ records "task": "regression" in metrics.json.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import keras
 import numpy as np
 from keras import layers
 
-from common.config.schema import Config
-from common.data import sources
+from common.config.run_info import RunInfo
+from common.config.schema import DataConfig, TrainerConfig
+from common.data import catalogue
+from common.data.dataset import Dataset
 from common.data.files import FileSet
-from common.data.series import TextSequences, WindowSet, persistence
+from common.data.sequences import TextSequences
 from common.data.splits import Split
+from common.data.windows import WindowSet, persistence
 from common.errors import ConfigError
 from common.modeling import predicting, preprocessing, recurrent, tasks
-from common.training.recipe import (
+from common.reporting import plots
+from common.training.defaults import (
     default_baseline,
     default_compile_model,
-    default_load_data,
     default_make_dataset,
 )
+from recipes.options.rnn import Options
 
 TASK = "multiclass"
+FORECASTER = "forecaster"  # the name of the model `build_model` makes for a series
 PLOT_POINTS = 365  # forecasts drawn in forecast.png, one per step, from the test start
-
-
-def forecasting(config: Config) -> bool:
-    return config.data.dataset in sources.SERIES
 
 
 # --------------------------------------------------------------------------------------------
@@ -72,18 +71,12 @@ def forecasting(config: Config) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def load_data(config: Config) -> sources.Dataset:
-    if forecasting(config) and config.trainer.class_weight is not None:
-        raise ConfigError("trainer.class_weight", "a forecast has no classes; remove it.")
-    return default_load_data(config, task=TASK)
-
-
-def prepare(dataset: sources.Dataset, config: Config) -> sources.Dataset:
+def prepare(dataset: Dataset, data: DataConfig) -> Dataset:
     """Text folders become word sequences of `data.sequence_length`; pixels must come as
     images (their rows are the steps)."""
     x = dataset.x_train
     if isinstance(x, FileSet) and x.kind == "text":
-        length = config.data.sequence_length
+        length = data.sequence_length
         dataset.x_train = TextSequences.of(x, length)
         dataset.x_test = TextSequences.of(dataset.x_test, length)
         if dataset.x_val is not None:
@@ -97,23 +90,25 @@ def prepare(dataset: sources.Dataset, config: Config) -> sources.Dataset:
     elif not isinstance(x, (WindowSet, FileSet, np.ndarray)):
         raise ConfigError(
             "data.dataset",
-            f"the rnn recipe reads sequences: a series ({', '.join(sources.SERIES)}), "
+            f"the rnn recipe reads sequences: a series ({', '.join(catalogue.SERIES)}), "
             "images (rows of pixels), imdb_sequences or a text_folder.",
         )
     return dataset
 
 
-def make_dataset(x, y: np.ndarray | None, config: Config, training: bool):
+def make_dataset(
+    x, y: np.ndarray | None, data: DataConfig, training: bool, seed: int, options: Options
+):
     """Windows of a series, made batch by batch and shuffled within training only; anything
     else through the default pipeline."""
     if isinstance(x, WindowSet):
         return x.dataset(
-            config.data.batch_size,
-            shuffle=training and config.data.shuffle,
-            seed=config.seed,
+            data.batch_size,
+            shuffle=training and data.shuffle,
+            seed=seed,
             labelled=y is not None,
         )
-    return default_make_dataset(x, y, config, training)
+    return default_make_dataset(x, y, data, training, seed, options)
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,7 +116,7 @@ def make_dataset(x, y: np.ndarray | None, config: Config, training: bool):
 # --------------------------------------------------------------------------------------------
 
 
-def encode(x: keras.KerasTensor, options) -> keras.KerasTensor:
+def encode(x: keras.KerasTensor, options: Options) -> keras.KerasTensor:
     """[Conv1D + MaxPooling1D front end] -> recurrent layers -> [Dropout]."""
     if options.conv_front_end:
         x = recurrent.conv_front_end(
@@ -135,7 +130,7 @@ def encode(x: keras.KerasTensor, options) -> keras.KerasTensor:
     return x
 
 
-def build_forecaster(windows: WindowSet, targets: np.ndarray, options) -> keras.Model:
+def build_forecaster(windows: WindowSet, targets: np.ndarray, options: Options) -> keras.Model:
     """Raw windows in, the target in its own units out: normalised inside the model with the
     training rows' statistics, and the head's bias starts at the training mean."""
     if options.encoder != "rnn":
@@ -143,10 +138,12 @@ def build_forecaster(windows: WindowSet, targets: np.ndarray, options) -> keras.
     inputs = keras.Input(shape=windows.shape[1:], name="window")
     x = preprocessing.standardizer(windows.rows_read)(inputs)
     outputs = tasks.head(encode(x, options), "regression", targets=targets)
-    return keras.Model(inputs, outputs, name="forecaster")
+    return keras.Model(inputs, outputs, name=FORECASTER)
 
 
-def sequence_input(x_train, options) -> tuple[keras.KerasTensor, keras.KerasTensor, int | None]:
+def sequence_input(
+    x_train, options: Options
+) -> tuple[keras.KerasTensor, keras.KerasTensor, int | None]:
     """(inputs, sequence, vocabulary size): words as indices (vocabulary size given) or steps
     of numbers (None)."""
     if isinstance(x_train, FileSet) and x_train.kind == "image":  # an image folder
@@ -170,7 +167,7 @@ def sequence_input(x_train, options) -> tuple[keras.KerasTensor, keras.KerasTens
     return inputs, inputs, None
 
 
-def build_classifier(split: Split, options) -> keras.Model:
+def build_classifier(split: Split, options: Options) -> keras.Model:
     inputs, x, vocabulary = sequence_input(split.x_train, options)
     if options.encoder == "transformer":
         if vocabulary is None or x.shape[1] is None:
@@ -199,15 +196,19 @@ def build_classifier(split: Split, options) -> keras.Model:
     return keras.Model(inputs, outputs, name=f"{options.encoder}_classifier")
 
 
-def build_model(split: Split, options) -> keras.Model:
+def build_model(split: Split, options: Options) -> keras.Model:
     if isinstance(split.x_train, WindowSet):
         return build_forecaster(split.x_train, split.y_train, options)
     return build_classifier(split, options)
 
 
-def compile_model(model: keras.Model, optimizer, config: Config) -> None:
-    task = "regression" if forecasting(config) else TASK
-    default_compile_model(model, optimizer, config, task=task)
+def compile_model(model: keras.Model, optimizer, trainer: TrainerConfig) -> None:
+    """A forecaster compiles as a regression; class weights, which it cannot have, are refused
+    here, before anything trains."""
+    forecaster = model.name == FORECASTER
+    if forecaster and trainer.class_weight is not None:
+        raise ConfigError("trainer.class_weight", "a forecast has no classes; remove it.")
+    default_compile_model(model, optimizer, trainer, task="regression" if forecaster else TASK)
 
 
 # --------------------------------------------------------------------------------------------
@@ -221,54 +222,27 @@ def chosen_persistence(training: WindowSet) -> str:
     return min(forecasts, key=lambda name: np.mean(np.abs(forecasts[name] - training.y)))
 
 
-def baseline(split: Split, x, y: np.ndarray, config: Config) -> dict[str, float]:
+def baseline(split: Split, x, y: np.ndarray, trainer: TrainerConfig) -> dict[str, float]:
     if not isinstance(x, WindowSet):
-        return default_baseline(split, x, y, config, task=TASK)
+        return default_baseline(split, x, y, trainer, task=TASK)
     forecast = persistence(x)[chosen_persistence(split.x_train)]
-    return tasks.score("regression", y, forecast[:, None], config.trainer.loss)
+    return tasks.score("regression", y, forecast[:, None], trainer.loss)
 
 
-def forecast_plot(
-    windows: WindowSet,
-    predicted: np.ndarray,
-    naive: np.ndarray,
-    labels: tuple[str, str, str],
-    path: Path,
-    title: str,
-) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    times = windows.target_times
-    figure, axis = plt.subplots(figsize=(11, 4))
-    axis.plot(times, windows.y, color="black", linewidth=1.2, label=labels[0])
-    axis.plot(times, predicted, color="tab:blue", linewidth=1.2, label=labels[1])
-    axis.plot(times, naive, color="tab:orange", linewidth=1, linestyle="--", label=labels[2])
-    axis.set_title(title)
-    axis.legend(loc="best", fontsize="small")
-    figure.autofmt_xdate()
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
-
-
-def report(
-    model: keras.Model, dataset: sources.Dataset, run_dir: Path, config: Config, test
-) -> dict:
+def report(model: keras.Model, dataset: Dataset, run: RunInfo, test) -> dict:
     """forecast.png (the first `PLOT_POINTS` test steps: truth, model, persistence) and the
     MAE of every persistence forecast beside the model's. The model's forecasts are the test
     pass its scores came from (`test`), predicted here only where Keras' `evaluate` scored."""
     windows = dataset.x_test
     if not isinstance(windows, WindowSet):
         return {}
-    data = config.data
+    data = run.data
     outputs = (
         test.outputs
         if test is not None
-        else predicting.predict(model, make_dataset(windows, None, config, False))
+        else predicting.predict(
+            model, make_dataset(windows, None, data, False, run.seed, run.options)
+        )
     )
     predicted = np.asarray(outputs)[:, 0]
     forecasts = persistence(windows)
@@ -279,7 +253,7 @@ def report(
 
     every = slice(None, data.sampling_rate * PLOT_POINTS, data.sampling_rate)
     target = data.target or "target"
-    forecast_plot(
+    plots.forecast_plot(
         windows[every],
         predicted[every],
         forecasts[chosen][every],
@@ -288,8 +262,8 @@ def report(
             f"model (test MAE {model_mae:.2f})",
             f"persistence: {chosen} (test MAE {naive[chosen]:.2f})",
         ),
-        run_dir / "forecast.png",
-        f"{config.name}: {target}, {data.horizon} step(s) after each window "
+        run.dir / "forecast.png",
+        f"{run.name}: {target}, {data.horizon} step(s) after each window "
         f"({data.sampling_rate} row(s) a step), start of the test part",
     )
     verdict = f"{improvement:.1%} better" if improvement >= 0 else f"{-improvement:.1%} worse"

@@ -10,12 +10,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from common.config import load_config
 from common.config.schema import Config
+from common.errors import UserError
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -75,6 +77,17 @@ def cookbook(*args: str, timeout: float = 300, **kwargs) -> subprocess.Completed
         cwd=PROJECT_ROOT,
         **kwargs,
     )
+
+
+def answers_cleanly(load: Callable[[], object]) -> None:
+    """`load()` succeeds, or raises a UserError with one non-empty line; anything else
+    propagates and fails the test."""
+    try:
+        load()
+    except UserError as error:
+        message = str(error)
+        assert message.strip(), "a UserError with an empty message"
+        assert "\n" not in message and "\r" not in message, message
 
 
 @pytest.fixture(scope="session")

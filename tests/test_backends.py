@@ -75,13 +75,13 @@ def test_a_model_trained_on_jax_loads_on_tensorflow_and_predicts_the_same(tmp_pa
     import keras
 
     from common.config import load_config
-    from common.data import sources
+    from common.data import catalogue
 
     run_dir = train_on_jax("convnet", tmp_path, *RUNS["convnet"])
     assert keras.backend.backend() == "tensorflow"
     model = keras.saving.load_model(run_dir / "best.keras", safe_mode=True)
     config = load_config("convnet")
-    dataset = sources.load(config.data, config.split_seed, stratify=True)
+    dataset = catalogue.load(config.data, config.split_seed, stratify=True)
     with open(run_dir / "test_predictions.csv", newline="", encoding="utf-8") as file:
         rows = list(csv.DictReader(file))
     on_jax = np.array([[float(row[f"prob_{k}"]) for k in range(10)] for row in rows])

@@ -18,7 +18,7 @@ import tensorflow as tf
 from common.config import load_config
 from common.distribute import compat, launch
 from common.errors import ConfigError, UserError
-from common.training import runs
+from common.reporting import run_files
 from tests.conftest import COOKBOOK, PROJECT_ROOT, tiny
 
 # Small settings that keep a two-worker epoch short: few, large batches (each step is a
@@ -109,7 +109,7 @@ def test_two_workers_train_binary_in_sync_and_only_the_chief_writes(tmp_path):
         "test_predictions.csv",
     ]
     assert sorted(p.name for p in (run_dir / "logs").iterdir()) == ["train", "validation"]
-    assert len(runs.read_history(run_dir / "history.csv")) == 2
+    assert len(run_files.read_history(run_dir / "history.csv")) == 2
     assert len(list((tmp_path / "binary").iterdir())) == 2  # the run and `latest`, nothing else
 
 
@@ -142,7 +142,7 @@ def test_a_killed_worker_stops_the_cluster_and_resume_continues_on_every_worker(
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         history = group / "latest" / "history.csv"
-        if history.exists() and len(runs.read_history(history)) >= 2:
+        if history.exists() and len(run_files.read_history(history)) >= 2:
             break
         time.sleep(0.1)
     run_dir = (group / "latest").resolve()
@@ -151,7 +151,7 @@ def test_a_killed_worker_stops_the_cluster_and_resume_continues_on_every_worker(
     assert cluster.returncode == 1
     assert "worker 1 was killed by SIGKILL; stopped the other processes" in output
     assert f"cookbook train --resume {run_dir} --workers 2" in output
-    finished = len(runs.read_history(run_dir / "history.csv"))
+    finished = len(run_files.read_history(run_dir / "history.csv"))
     assert 2 <= finished < epochs and not (run_dir / "metrics.json").exists()
 
     resumed = start_cluster("--resume", str(run_dir), "--workers", "2")
@@ -160,7 +160,7 @@ def test_a_killed_worker_stops_the_cluster_and_resume_continues_on_every_worker(
     for worker in ("worker 0", "worker 1"):
         first = int(re.search(rf"\[{worker}\] Epoch (\d+)/{epochs}", output).group(1))
         assert first > 1, f"{worker} resumed from a finished epoch, not from zero"
-    assert [int(row["epoch"]) for row in runs.read_history(run_dir / "history.csv")] == list(
+    assert [int(row["epoch"]) for row in run_files.read_history(run_dir / "history.csv")] == list(
         range(epochs)
     )
     tables = summaries(output)

@@ -64,7 +64,7 @@ def test_the_int8_file_is_integer_inside_with_float_input_and_output(digits_run)
     import tensorflow as tf
 
     from common.config import load_config
-    from common.data import sources
+    from common.data import catalogue
 
     path = digits_run / "export" / "model-int8.tflite"
     if not path.is_file():
@@ -74,7 +74,7 @@ def test_the_int8_file_is_integer_inside_with_float_input_and_output(digits_run)
     assert given["dtype"] == np.float32 and returned["dtype"] == np.float32
     assert any(t["dtype"] == np.int8 for t in interpreter.get_tensor_details())
     config = load_config(str(digits_run / "config.yaml"))
-    data = sources.load(config.data, config.split_seed, stratify=True)
+    data = catalogue.load(config.data, config.split_seed, stratify=True)
     runner = interpreter.get_signature_runner()
     (probabilities,) = runner(features=data.x_test.astype("float32")).values()
     accuracy = float(np.mean(probabilities.argmax(axis=1) == data.y_test))

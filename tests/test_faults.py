@@ -10,6 +10,7 @@ import pytest
 
 from common.config import load_config
 from common.errors import ConfigError, UserError
+from common.reporting import run_files
 from common.training import runs
 from common.training.driver import train
 from tests.conftest import cookbook, tiny
@@ -34,7 +35,7 @@ def test_a_nan_loss_stops_at_once_and_keeps_the_last_good_epoch(tmp_path):
         train(config)
     (run_dir,) = [p for p in (tmp_path / "runs" / "regression").iterdir() if not p.is_symlink()]
     assert not (run_dir / "metrics.json").exists()
-    history = runs.read_history(run_dir / "history.csv")
+    history = run_files.read_history(run_dir / "history.csv")
     assert len(history) == 2
     assert all(np.isfinite(float(row["loss"])) for row in history)
     assert runs.backup_epoch(run_dir / "backup" / "chief" / "holdout") == len(history)
@@ -138,7 +139,7 @@ def test_sigterm_prints_the_real_resume_command_and_the_run_resumes(tmp_path):
     assert f"`cookbook train --resume {run_dir}` continues the run" in stderr
     result = cookbook("train", "--resume", str(run_dir))
     assert result.returncode == 0, result.stderr
-    rows = runs.read_history(run_dir / "history.csv")
+    rows = run_files.read_history(run_dir / "history.csv")
     assert [int(row["epoch"]) for row in rows] == list(range(40))
 
 
@@ -167,7 +168,7 @@ def test_a_damaged_backup_offers_restart_and_restart_trains_again(tmp_path):
     restarted = cookbook("train", "--resume", str(run_dir), "--restart")
     assert restarted.returncode == 0, restarted.stderr
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
-    assert metrics["epochs"] == 2 and len(runs.read_history(run_dir / "history.csv")) == 2
+    assert metrics["epochs"] == 2 and len(run_files.read_history(run_dir / "history.csv")) == 2
 
 
 @pytest.mark.slow
@@ -217,9 +218,9 @@ def test_kills_at_random_instants_leave_a_run_that_resumes_to_the_end(tmp_path):
     finished = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
-    history = runs.read_history(run_dir / "history.csv")
+    history = run_files.read_history(run_dir / "history.csv")
     assert [int(row["epoch"]) for row in history] == list(range(epochs))
     assert metrics["test"]["accuracy"] > metrics["baseline"]["accuracy"]
-    from common.training.driver import load_model
+    from common.training.results import load_model
 
     assert load_model(run_dir / "best.keras") is not None

@@ -18,8 +18,9 @@ import pytest
 import tensorflow as tf
 
 from common.config import load_config
-from common.data import sources
+from common.data import catalogue
 from common.errors import ConfigError
+from common.reporting import run_files
 from common.training import runs
 from common.training.driver import check, train
 from tests import keras_files
@@ -58,23 +59,24 @@ def png_shape(path: Path) -> tuple[int, ...]:
 def test_fashion_mnist_folder_loads_as_images_or_flat(tmp_path):
     folder = keras_files.write_fashion_mnist(tmp_path, count=40)
     images = load_config("autoencoder-fashion_mnist", [f"data.path={folder}"]).data
-    data = sources.load(images, seed=0, stratify=False)
+    data = catalogue.load(images, seed=0, stratify=False)
     assert data.x_train.shape == (40, 28, 28, 1) and data.x_test.shape == (10, 28, 28, 1)
     assert data.x_train.dtype == np.float32 and data.x_train.min() >= 0 and data.x_train.max() == 1
     np.testing.assert_array_equal(data.y_train, np.arange(40) % 10)
     assert data.class_names[0] == "T-shirt/top" and data.num_classes == 10
     overrides = [f"data.path={folder}", "data.image_layout=flat"]
     flat = load_config("autoencoder-fashion_mnist", overrides)
-    assert sources.load(flat.data, seed=0, stratify=False).x_test.shape == (10, 784)
+    assert catalogue.load(flat.data, seed=0, stratify=False).x_test.shape == (10, 784)
 
 
 def test_fashion_mnist_folder_errors_name_the_missing_file(tmp_path):
     folder = keras_files.write_fashion_mnist(tmp_path)
     (folder / "t10k-labels-idx1-ubyte.gz").unlink()
+    name = "autoencoder-fashion_mnist"
     with pytest.raises(ConfigError, match="lacks t10k-labels-idx1-ubyte.gz"):
-        load_config("autoencoder-fashion_mnist", [f"data.path={folder}"])
+        catalogue.check_source(load_config(name, [f"data.path={folder}"]).data)
     with pytest.raises(ConfigError, match="reads a folder"):
-        load_config("autoencoder-fashion_mnist", [f"data.path={tmp_path / 'nowhere'}"])
+        catalogue.check_source(load_config(name, [f"data.path={tmp_path / 'nowhere'}"]).data)
 
 
 # --------------------------------------------------------------------------------------------
@@ -101,7 +103,7 @@ def test_autoencoder_beats_the_mean_image_by_half(autoencoder_run):
 def test_encoder_and_decoder_reload_on_their_own(autoencoder_run):
     run_dir, _ = autoencoder_run
     config = runs.open_run(run_dir)[1]
-    x = sources.load(config.data, config.seed, stratify=False).x_test[:16]
+    x = catalogue.load(config.data, config.seed, stratify=False).x_test[:16]
     encoder = keras.saving.load_model(run_dir / "encoder.keras", safe_mode=True)
     decoder = keras.saving.load_model(run_dir / "decoder.keras", safe_mode=True)
     autoencoder = keras.saving.load_model(run_dir / "best.keras", safe_mode=True)
@@ -173,8 +175,8 @@ def conditional_gan_run(tmp_path_factory):
         patch.setattr(
             gan,
             "callbacks",
-            lambda run_dir, split, config: [
-                *recipe_callbacks(run_dir, split, config),
+            lambda run, split: [
+                *recipe_callbacks(run, split),
                 KillAfterFirstEpoch(states),
             ],
         )
@@ -215,7 +217,7 @@ def test_resumed_gan_restores_both_optimizers_and_their_step_counters(conditiona
     steps = int(final.discriminator_optimizer.iterations.numpy())
     assert steps == int(final.generator_optimizer.iterations.numpy())
     assert steps == GAN_EPOCHS * int(killed["discriminator_optimizer"][0])
-    history = runs.read_history(run_dir / "history.csv")
+    history = run_files.read_history(run_dir / "history.csv")
     assert [int(row["epoch"]) for row in history] == list(range(GAN_EPOCHS))
     assert metrics["epochs"] == GAN_EPOCHS and not (run_dir / "backup").exists()
 
@@ -223,7 +225,7 @@ def test_resumed_gan_restores_both_optimizers_and_their_step_counters(conditiona
 @pytest.mark.slow
 def test_gan_losses_move_and_reach_tensorboard(conditional_gan_run):
     run_dir, metrics, _ = conditional_gan_run
-    history = runs.read_history(run_dir / "history.csv")
+    history = run_files.read_history(run_dir / "history.csv")
     for name in ("discriminator_loss", "generator_loss"):
         values = [float(row[name]) for row in history]
         assert all(np.isfinite(values)) and len(set(values)) == len(values), name

@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 from common.config import load_config
-from common.data import sources
+from common.data import catalogue
 from common.errors import UserError
 from common.serving import export, inference
 from common.serving.predict import predict as inference_predict
@@ -25,7 +25,7 @@ def test_evaluate_reproduces_the_recorded_test_metrics(binary_run):
 def test_predict_writes_one_row_per_input_from_raw_features(binary_run, tmp_path):
     run_dir, metrics = binary_run
     config = load_config(str(run_dir / "config.yaml"))
-    data = sources.load(config.data, config.seed, stratify=True)
+    data = catalogue.load(config.data, config.seed, stratify=True)
     source = tmp_path / "rows.npz"
     np.savez(source, x=data.x_test)
     written = tmp_path / "out" / "predictions.csv"
@@ -56,7 +56,7 @@ def test_export_is_a_saved_model_that_serves_the_same_predictions(binary_run):
     run_dir, _ = binary_run
     exported = export.export(str(run_dir))
     config = load_config(str(run_dir / "config.yaml"))
-    x = sources.load(config.data, config.seed, stratify=True).x_test[:5]
+    x = catalogue.load(config.data, config.seed, stratify=True).x_test[:5]
     saved_model = tf.saved_model.load(str(exported))  # keep a reference: it owns the variables
     served = saved_model.serve(tf.constant(x))
     kept = inference.load_model(run_dir / "best.keras").predict(x, verbose=0)

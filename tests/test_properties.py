@@ -1,16 +1,14 @@
-"""Property: bad input gets a clear answer. Whatever overrides, YAML file or small CSV a user
-brings, loading either succeeds or raises a `UserError` whose message is one non-empty line
-(the CLI prints it as `error: ...` and exits 2); any other exception is a bug.
-
-The CSV property reads the table exactly as `cookbook train binary data.dataset=csv
-data.path=F data.target=T` does up to training: the config loads, the source loads the table,
-and the holdout split is cut. Everything here is TensorFlow-free and runs in seconds.
+"""Property: bad input gets a clear answer. Whatever overrides or YAML file a user brings,
+loading either succeeds or raises a `UserError` whose message is one non-empty line (the CLI
+prints it as `error: ...` and exits 2); any other exception is a bug. (The same property for
+small CSV tables sits beside the loaders: common/data/test_csv_property.py.) Everything here but
+the last, end-to-end test is TensorFlow-free and runs in seconds.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,23 +16,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from common.config import load_config, to_dict
-from common.data import sources, splits
-from common.errors import UserError
-from tests.conftest import cookbook
+from common.cli.configs import load
+from common.config import load_config
+from tests.conftest import answers_cleanly, cookbook
 
 FAST = settings(deadline=2000, max_examples=120, derandomize=True)
-
-
-def answers_cleanly(load: Callable[[], object]) -> None:
-    """`load()` succeeds, or raises a UserError with one non-empty line; anything else
-    propagates and fails the test."""
-    try:
-        load()
-    except UserError as error:
-        message = str(error)
-        assert message.strip(), "a UserError with an empty message"
-        assert "\n" not in message and "\r" not in message, message
 
 
 def _dotted(mapping: dict, prefix: str = "") -> list[str]:
@@ -47,7 +33,7 @@ def _dotted(mapping: dict, prefix: str = "") -> list[str]:
     return keys
 
 
-REAL_KEYS = sorted(set(_dotted(to_dict(load_config("binary")))))
+REAL_KEYS = sorted(set(_dotted(dataclasses.asdict(load_config("binary")))))
 CONFIGS = ["binary", "regression", "multiclass", "binary-imdb", "missing-config"]
 
 # --------------------------------------------------------------------------------------------
@@ -129,7 +115,7 @@ overrides = st.one_of(
 @FAST
 @given(target=st.sampled_from(CONFIGS), given_overrides=st.lists(overrides, max_size=4))
 def test_any_overrides_load_or_give_one_line(target, given_overrides):
-    answers_cleanly(lambda: load_config(target, given_overrides))
+    answers_cleanly(lambda: load(target, given_overrides))
 
 
 # --------------------------------------------------------------------------------------------
@@ -180,62 +166,7 @@ documents = st.one_of(
 def test_any_yaml_file_loads_or_gives_one_line(folder, document, encoding):
     path = folder / "config.yaml"
     path.write_bytes(document.encode(encoding, errors="replace"))
-    answers_cleanly(lambda: load_config(str(path)))
-
-
-# --------------------------------------------------------------------------------------------
-# Small CSV tables, read as `cookbook train` reads them
-# --------------------------------------------------------------------------------------------
-
-NAMES = ["y", "a", "b", "", " y", "y ", "é", "a b", '"q"', "x\ny", "Unnamed: 0"]
-CELLS = ["", " ", "0", "1", "2", "1.5", "-3", "x", "nan", "inf", "1e999", "é", '"', "1,2", "a\nb"]
-NUMBERS = ["0", "1", "2", "1.5", "-3", "7"]
-
-
-@st.composite
-def tables(draw) -> bytes:
-    """A CSV as a careless export writes it: mostly a sane header and rows of its width, with
-    junk cells, duplicate or blank names, ragged rows, unquoted commas, quotes and line breaks,
-    a BOM or Latin-1 bytes mixed in; 0-3 distinct rows, sometimes repeated so that a table is
-    long enough to reach the column typing and the split."""
-    sane = st.permutations(["a", "b", "y"]).map(list)
-    header = draw(st.one_of(sane, sane, st.lists(st.sampled_from(NAMES), max_size=5)))
-    clean = draw(st.booleans())  # numbers only: the table should load
-    cell = st.sampled_from(NUMBERS) if clean else st.sampled_from(NUMBERS + CELLS)
-    row = st.lists(cell, min_size=len(header), max_size=len(header))
-    if not clean:
-        row = st.one_of(row, row, st.lists(cell, max_size=len(header) + 2))  # ragged
-    body = draw(st.lists(row, max_size=3)) * draw(st.sampled_from([1, 4, 10]))
-    lines = [",".join(header), *[",".join(cells) for cells in body]]
-    data = ("\n".join(lines) + "\n").encode("utf-8")
-    if draw(st.sampled_from(["utf-8"] * 5 + ["latin-1"])) == "latin-1":
-        data = data.replace("é".encode(), "é".encode("latin-1")) + b"\xff,\xfe\n"
-    return (b"\xef\xbb\xbf" if draw(st.booleans()) else b"") + data
-
-
-def train_data(path: Path, target: str, recipe: str) -> None:
-    """What `cookbook train RECIPE data.dataset=csv data.path=PATH data.target=TARGET` does
-    before training: load the config, load the table through the csv source, cut the split."""
-    config = load_config(recipe, ["data.dataset=csv", f"data.path={path}", f"data.target={target}"])
-    dataset = sources.load(config.data, config.split_seed, stratify=recipe != "regression")
-    splits.holdout(dataset, config.data, config.split_seed, stratify=recipe != "regression")
-
-
-@settings(
-    deadline=3000,
-    max_examples=120,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],  # see the YAML test
-)
-@given(
-    table=tables(),
-    target=st.sampled_from(["y", "y", "a", "missing"]),
-    recipe=st.sampled_from(["binary", "multiclass", "regression"]),
-)
-def test_any_small_csv_loads_or_gives_one_line(folder, table, target, recipe):
-    path = folder / "table.csv"
-    path.write_bytes(table)
-    answers_cleanly(lambda: train_data(path, target, recipe))
+    answers_cleanly(lambda: load(str(path)))
 
 
 # --------------------------------------------------------------------------------------------

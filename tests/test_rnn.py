@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 from common.config import load_config
-from common.data import series, sources
-from common.data.series import WindowSet
+from common.data.catalogue import check_source
+from common.data.dataset import Dataset
 from common.data.splits import holdout
+from common.data.windows import WindowSet, persistence
 from common.errors import ConfigError, UserError
 from common.modeling import predicting
 from common.serving.predict import predict
@@ -28,7 +29,7 @@ from tests.conftest import tiny
 RNN = load_recipe("rnn")
 
 
-def load(target: str, *overrides: str) -> sources.Dataset:
+def load(target: str, *overrides: str) -> Dataset:
     config = load_config(target, list(overrides))
     return RNN.dataset(config)
 
@@ -72,12 +73,12 @@ def test_seattle_splits_are_in_time_order_and_only_training_is_shuffled():
     # Training batches hold training targets only (shuffled among themselves); validation
     # and test batches come in time order.
     shuffled = np.concatenate(
-        [y.numpy() for _, y in RNN.make_dataset(train_part, train_part.y, config, True)]
+        [y.numpy() for _, y in RNN.batches(train_part, train_part.y, config, True)]
     )
     assert sorted(shuffled.tolist()) == sorted(train_part.y.tolist())
     assert shuffled.tolist() != train_part.y.tolist()
     in_order = np.concatenate(
-        [y.numpy() for _, y in RNN.make_dataset(validation, validation.y, config, False)]
+        [y.numpy() for _, y in RNN.batches(validation, validation.y, config, False)]
     )
     np.testing.assert_array_equal(in_order, validation.y)
 
@@ -132,15 +133,15 @@ def test_persistence_keeps_the_daily_cycle_of_sub_daily_series(tmp_path):
     test = data.x_test
     assert test.rows_per_day == 24
     assert test.feature_names == ("value", "other", "year_sin", "year_cos", "day_sin", "day_cos")
-    forecasts = series.persistence(test)
+    forecasts = persistence(test)
     assert set(forecasts) == {"last value", "same time yesterday"}
     np.testing.assert_allclose(forecasts["same time yesterday"], test.y, atol=1e-4)
     assert np.abs(forecasts["last value"] - test.y).mean() > 5
     config = load_config("rnn", list(common))
     split = holdout(data, config.data, config.seed, RNN.stratify)
-    assert RNN.baseline(split, test, test.y, config)["mae"] < 1e-4  # chosen on training
+    assert RNN.baseline(split, test, test.y, config.trainer)["mae"] < 1e-4  # chosen on training
     # A day ahead, the last value is the same time yesterday: one baseline.
-    assert set(series.persistence(load("rnn", *common, "data.horizon=24").x_test)) == {"last value"}
+    assert set(persistence(load("rnn", *common, "data.horizon=24").x_test)) == {"last value"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -151,15 +152,15 @@ def test_persistence_keeps_the_daily_cycle_of_sub_daily_series(tmp_path):
 def test_series_mistakes_are_named(tmp_path):
     path = write_series(tmp_path / "s.csv", np.arange(200, dtype=float))
     with pytest.raises(ConfigError, match=r"data.split: a time series is split in time order"):
-        load_config("rnn", ["data.split=kfold"])
+        check_source(load_config("rnn", ["data.split=kfold"]).data)
     with pytest.raises(ConfigError, match="data.sequence_length: set the window length"):
-        load_config("rnn", ["data.sequence_length=null"])
+        check_source(load_config("rnn", ["data.sequence_length=null"]).data)
     with pytest.raises(ConfigError, match="data.target: unknown column .* Did you mean 'value'"):
-        load_config("rnn", csv_series(path, "data.target=valeu"))
+        check_source(load_config("rnn", csv_series(path, "data.target=valeu")).data)
     with pytest.raises(ConfigError, match="data.time_column: unknown column"):
-        load_config("rnn", [*csv_series(path), "data.time_column=when"])
+        check_source(load_config("rnn", [*csv_series(path), "data.time_column=when"]).data)
     with pytest.raises(ConfigError, match="trainer.class_weight: a forecast has no classes"):
-        load("rnn", "trainer.class_weight=balanced")
+        check(load_config("rnn", ["trainer.class_weight=balanced"]))
     with pytest.raises(ConfigError, match="need 3060 rows before the first target"):
         load("rnn", *csv_series(path, "data.sequence_length=100", "data.sampling_rate=30"))
 
@@ -184,7 +185,7 @@ def test_sequence_mistakes_are_named():
     with pytest.raises(ConfigError, match="data.image_layout=image"):
         load("rnn-digits", "data.image_layout=flat")
     with pytest.raises(ConfigError, match="data.sequence_length: imdb_sequences pads"):
-        load_config("rnn-imdb", ["data.sequence_length=null"])
+        check_source(load_config("rnn-imdb", ["data.sequence_length=null"]).data)
     config = load_config("rnn", ["model.encoder=transformer"])
     with pytest.raises(ConfigError, match="model.encoder: a forecast uses the rnn encoder"):
         check(config)
@@ -231,7 +232,7 @@ def test_jena_format_loads_with_dlwp_windows(tmp_path):
     # The target is 24 hours after each window's last hour.
     ends = test.times[test.row_index - test.ahead]
     assert np.all(test.target_times - ends == np.timedelta64(24, "h"))
-    assert set(series.persistence(test)) == {"last value"}  # = the same time yesterday
+    assert set(persistence(test)) == {"last value"}  # = the same time yesterday
     config = tiny("rnn-jena", tmp_path, f"data.path={path}", "data.batch_size=64")
     assert np.isfinite(check(config)["loss_after_one_step"])
 

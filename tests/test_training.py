@@ -20,8 +20,9 @@ import tensorflow as tf
 from tensorboard.backend.event_processing import event_accumulator
 
 from common.config import load_config
-from common.data import sources, splits
+from common.data import catalogue, splits
 from common.errors import UserError
+from common.reporting import run_files
 from common.training import runs
 from common.training.driver import train
 from tests.conftest import COOKBOOK, PROJECT_ROOT, TINY, cookbook, tiny
@@ -51,7 +52,7 @@ def test_run_folder_holds_every_artifact(binary_run):
     assert not (run_dir / "backup").exists(), "a finished run keeps no backup"
     assert (run_dir / "learning_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
-    history = runs.read_history(run_dir / "history.csv")
+    history = run_files.read_history(run_dir / "history.csv")
     assert [int(row["epoch"]) for row in history] == [0, 1, 2]
     assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(history[0])
 
@@ -82,7 +83,7 @@ def test_the_saved_config_trains_again_as_it_stands(binary_run):
 def test_saved_models_reload_safely_and_reproduce_the_test_score(binary_run):
     run_dir, metrics = binary_run
     config = load_config(str(run_dir / "config.yaml"))
-    data = sources.load(config.data, config.seed, stratify=True)
+    data = catalogue.load(config.data, config.seed, stratify=True)
     best = keras.saving.load_model(run_dir / "best.keras", safe_mode=True)
     last = keras.saving.load_model(run_dir / "last.keras", safe_mode=True)
     probabilities = best.predict(data.x_test, verbose=0)[:, 0]
@@ -95,7 +96,7 @@ def test_saved_models_reload_safely_and_reproduce_the_test_score(binary_run):
 
 def test_tensorboard_event_files_hold_scalars_and_the_graph(binary_run):
     run_dir, _ = binary_run
-    history = runs.read_history(run_dir / "history.csv")
+    history = run_files.read_history(run_dir / "history.csv")
     train_loss = scalars(run_dir / "logs" / "train", "epoch_loss")
     validation_loss = scalars(run_dir / "logs" / "validation", "epoch_loss")
     assert train_loss == pytest.approx([float(row["loss"]) for row in history], rel=1e-5)
@@ -151,7 +152,7 @@ def test_tensorboard_server_serves_the_runs_scalars(binary_run):
     finally:
         server.terminate()
         server.wait(timeout=10)
-    history = runs.read_history(run_dir / "history.csv")
+    history = run_files.read_history(run_dir / "history.csv")
     assert [step for _, step, _ in points] == [0, 1, 2]
     assert [value for _, _, value in points] == pytest.approx(
         [float(r["loss"]) for r in history], rel=1e-5
@@ -278,7 +279,7 @@ def test_killed_run_resumes_from_the_last_finished_epoch(tmp_path):
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=30)
     run_dir = (group / "latest").resolve()
-    killed_at = len(runs.read_history(run_dir / "history.csv"))
+    killed_at = len(run_files.read_history(run_dir / "history.csv"))
     assert 3 <= killed_at < epochs, "the run was killed mid-training"
     assert not (run_dir / "metrics.json").exists()
     assert runs.backup_epoch(run_dir / "backup" / "chief" / "holdout") >= 3
@@ -293,7 +294,7 @@ def test_killed_run_resumes_from_the_last_finished_epoch(tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     first_epoch = int(re.search(rf"Epoch (\d+)/{epochs}", resumed.stdout).group(1))
     assert first_epoch > 3, "resumed from a finished epoch, not from zero"
-    history = runs.read_history(run_dir / "history.csv")
+    history = run_files.read_history(run_dir / "history.csv")
     assert [int(row["epoch"]) for row in history] == list(range(epochs))
     # The optimizer and weights came back: the first resumed epoch continues the curve.
     losses = [float(row["loss"]) for row in history]
@@ -311,7 +312,7 @@ def test_check_builds_and_takes_one_step(tmp_path):
 
 def test_holdout_split_fractions_are_of_all_data():
     config = load_config("multiclass", ["data.validation_split=0.2"])
-    data = sources.load(config.data, config.seed, stratify=True)
+    data = catalogue.load(config.data, config.seed, stratify=True)
     split = splits.holdout(data, config.data, config.seed, stratify=True)
     total = len(data.x_train) + len(data.x_test)
     assert len(split.x_train) == pytest.approx(0.6 * total, abs=2)
@@ -350,11 +351,11 @@ def test_the_reference_is_kept_by_its_data_and_refitted_when_the_data_changes(bi
     same data reads it back (no fit), other data (one label changed) gets a fit of its own."""
     import dataclasses
 
-    from common.training.driver import reference_scores
+    from common.training.results import reference_scores
 
     run_dir, metrics = binary_run
     config = load_config(str(run_dir / "config.yaml"))
-    data = sources.load(config.data, config.seed, stratify=True)
+    data = catalogue.load(config.data, config.seed, stratify=True)
     split = splits.final_model_split(data, config.data, config.split_seed, stratify=True)
     kept = list((Path(config.output.dir) / ".cache" / "reference").glob("*.json"))
     assert len(kept) == 1

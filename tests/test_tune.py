@@ -14,14 +14,11 @@ import subprocess
 import time
 from pathlib import Path
 
-import keras_tuner
 import pytest
 from tensorboard.backend.event_processing import event_accumulator
 from tensorboard.plugins.hparams import metadata as hparams_metadata
 
-from common.config import load_config, to_dict
-from common.errors import ConfigError
-from common.tuning import search_space
+from common.config import load_config, search_space
 from tests.conftest import COOKBOOK, PROJECT_ROOT, cookbook, tiny
 from tests.conftest import TINY as SHRUNK
 
@@ -67,38 +64,8 @@ def random_sweep(tmp_path_factory) -> Path:
 
 
 # --------------------------------------------------------------------------------------------
-# The space: parsing, encoding, and config errors (no TensorFlow needed)
+# Config errors, as the command line answers them (the space's grammar: common/config/)
 # --------------------------------------------------------------------------------------------
-
-
-def test_list_choices_travel_as_yaml_text_and_come_back():
-    config = load_config("binary", [SPACE, "optimizer.learning_rate=0.002"])
-    units, rate, dropout = search_space.parse(config.tune.space, to_dict(config))
-    hp = keras_tuner.HyperParameters()
-    assert units.declare(hp) == "[4]"  # a string for KerasTuner ...
-    assert units.override("[8, 4]") == "model.units=[8, 4]"  # ... a list for the config
-    assert rate.declare(hp) == pytest.approx(0.002)  # the config's value is the default
-    assert dropout.decode(0.30000000000000004) == 0.3
-
-
-@pytest.mark.parametrize(
-    ("space", "message"),
-    [
-        ("{model.unitz: {choice: [[8]]}}", "tune.space.model.unitz: unknown config key 'unitz'"),
-        ("{model.dropout: {choise: [0.1]}}", "unknown spec kind 'choise'. Did you mean 'choice'"),
-        ("{model.units: {choice: []}}", "tune.space.model.units: choice needs at least one value"),
-        ("{model.dropout: {float: [0.4, 0.1]}}", "low 0.4 is above high 0.1"),
-        ("{optimizer.learning_rate: {float: [0, 0.1], sampling: log}}", "needs positive bounds"),
-        ("{data.batch_size: {float: [16, 64]}}", "data.batch_size: expected int, got 16.0"),
-        ("{model.dropout: {float: [0.0, 1.5]}}", "model.dropout: must be below 1.0, got 1.5"),
-        ("{optimizer.name: {choice: [adam, sgdd]}}", "Did you mean 'sgd'"),
-        ("{output.dir: {choice: [a, b]}}", "cannot be tuned"),
-    ],
-)
-def test_bad_spaces_are_config_errors(space, message):
-    with pytest.raises(ConfigError) as error:
-        load_config("binary", [f"tune.space={space}"])
-    assert message in str(error.value)
 
 
 def test_bad_space_exits_2_before_tensorflow_starts():

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from common.config import load_config
-from common.data import sources
+from common.data import catalogue
 from common.errors import ConfigError, UserError
 from common.serving.predict import predict
 from common.training.driver import train
@@ -67,7 +67,7 @@ def test_columns_are_typed_and_gaps_kept_for_the_model(messy_csv):
     config = load_config(
         "binary", ["data.dataset=csv", f"data.path={messy_csv}", "data.target=diagnosis"]
     )
-    data = sources.load(config.data, config.seed, stratify=True)
+    data = catalogue.load(config.data, config.seed, stratify=True)
     assert data.class_names == ["benign", "malignant"]
     assert data.x_train["clinic"].dtype.kind != "f"
     radius = data.x_train["mean_radius"].to_numpy()
@@ -144,7 +144,7 @@ def test_messy_cells_are_named(tmp_path, content, fragment):
     path.write_text(content)
     config = load_config("binary", ["data.dataset=csv", f"data.path={path}", "data.target=y"])
     with pytest.raises(ConfigError, match=fragment):
-        sources.load(config.data, config.seed, stratify=True)
+        catalogue.load(config.data, config.seed, stratify=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -181,9 +181,9 @@ def test_image_folder_trains_and_beats_the_baseline(image_run):
 
 def test_image_folder_splits_are_seeded_and_never_overlap(digit_folder):
     config = load_config("multiclass", ["data.dataset=image_folder", f"data.path={digit_folder}"])
-    first = sources.load(config.data, config.seed, stratify=True)
-    again = sources.load(config.data, config.seed, stratify=True)
-    other = sources.load(config.data, config.seed + 1, stratify=True)
+    first = catalogue.load(config.data, config.seed, stratify=True)
+    again = catalogue.load(config.data, config.seed, stratify=True)
+    other = catalogue.load(config.data, config.seed + 1, stratify=True)
     train_files, test_files = set(first.x_train.paths), set(first.x_test.paths)
     assert not train_files & test_files
     assert len(train_files) + len(test_files) == 1797
@@ -207,7 +207,7 @@ def test_split_subfolders_are_used_as_given(tmp_path):
     for split, per_class in (("train", 30), ("validation", 10), ("test", 10)):
         user_files.digit_images(tmp_path / split, per_class=per_class)
     config = load_config("multiclass", ["data.dataset=image_folder", f"data.path={tmp_path}"])
-    data = sources.load(config.data, config.seed, stratify=True)
+    data = catalogue.load(config.data, config.seed, stratify=True)
     assert (len(data.x_train), len(data.x_val), len(data.x_test)) == (300, 100, 100)
     assert all("/test/" in p for p in data.x_test.paths)
 
@@ -217,7 +217,7 @@ def test_image_folder_mistakes(tmp_path):
         config = load_config(
             "multiclass", ["data.dataset=image_folder", f"data.path={path}", *overrides]
         )
-        return sources.load(config.data, config.seed, stratify=True)
+        return catalogue.load(config.data, config.seed, stratify=True)
 
     (tmp_path / "empty" / "cat").mkdir(parents=True)
     with pytest.raises(ConfigError, match="no images"):
@@ -267,7 +267,7 @@ def test_an_empty_text_folder_is_named(tmp_path):
     (tmp_path / "texts" / "neg").mkdir()
     config = load_config("binary", ["data.dataset=text_folder", f"data.path={tmp_path / 'texts'}"])
     with pytest.raises(ConfigError, match=r"no \.txt files"):
-        sources.load(config.data, config.seed, stratify=True)
+        catalogue.load(config.data, config.seed, stratify=True)
 
 
 def test_the_export_serves_raw_rows_with_gaps_and_categories(messy_run, messy_csv):
@@ -293,6 +293,6 @@ def test_the_export_serves_raw_rows_with_gaps_and_categories(messy_run, messy_cs
 
 
 def load_model_safely(run_dir: Path):
-    from common.training.driver import load_model
+    from common.training.results import load_model
 
     return load_model(run_dir / "best.keras")

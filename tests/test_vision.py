@@ -10,7 +10,8 @@ import pytest
 from common.config import load_config
 from common.errors import ConfigError
 from common.reporting import inspect
-from common.training.driver import load_model, train
+from common.training.driver import train
+from common.training.results import load_model
 from tests.conftest import cookbook, tiny
 
 

@@ -1,5 +1,6 @@
 """Files a user would bring, written by the tests themselves from data that ships offline:
-a messy CSV, a folder of PNG images per class, a folder of text files per class."""
+a messy CSV, a folder of PNG images per class, a folder of text files per class, and a
+`Tripwire` for the hostile file that must never be unpickled."""
 
 from __future__ import annotations
 
@@ -72,3 +73,13 @@ def reviews_folder(root: Path, per_class: int = 60, seed: int = 0) -> Path:
         for index in range(per_class):
             (folder / f"{index}.txt").write_text(review(rng, positive), encoding="utf-8")
     return root
+
+
+class Tripwire:
+    """Unpickling this creates `marker`: proof that a file was (wrongly) unpickled."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))

@@ -5,7 +5,7 @@ YAML files only override these defaults (see `common.config`). A field's metadat
 the loader enforces them and names the key in its message.
 
 The `model` section belongs to the recipe: its schema is the dataclass `Options` in
-`recipes/options/<recipe>.py` (see `common.config.loading.options_class`).
+`recipes/options/<recipe>.py` (see `common.config.sections.options_class`).
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ class TuneConfig:
           data.batch_size: {int: [16, 64], step: 16}
           model.batch_norm: {boolean: true}
 
-    parsed and checked by `common.tuning.search_space`. Every other section is the base config that
+    parsed and checked by `common.config.search_space`. Every other section is the base config that
     each trial overrides."""
 
     tuner: str = field(default="random", metadata=_choices(*TUNERS))

@@ -58,7 +58,7 @@ class FileSet:
 
     def load(self, path):
         """One example from its path, as a TensorFlow op (for `tf.data.Dataset.map`)."""
-        import tensorflow as tf
+        import tensorflow as tf  # lazy: config checks import this module without TensorFlow
 
         contents = tf.io.read_file(path)
         if self.kind == "text":
@@ -82,7 +82,7 @@ def _index(path: Path, kind: str) -> tuple[list[str], list[str]]:
     """Keras' own indexing of a class-per-folder tree: (file paths, class names). (The text
     loader does not expose its file list, so text files are listed here the way Keras lists
     them: `.txt` files anywhere below each class folder.)"""
-    import keras
+    import keras  # lazy: config checks import this module without TensorFlow
 
     index = (
         keras.utils.image_dataset_from_directory
@@ -110,7 +110,7 @@ def _index(path: Path, kind: str) -> tuple[list[str], list[str]]:
 def _check_images(paths: list[str]) -> tuple[int, int]:
     """Open every image's header (not its pixels): a file that is not an image is named now,
     not as a crash in the middle of an epoch. Returns the first image's (height, width)."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError  # lazy: only image folders need Pillow
 
     size = None
     for path in paths:

@@ -1,6 +1,6 @@
 """tf.data input pipelines: shuffle, batch by the global batch size, cache, prefetch.
 
-Three kinds of examples come in (see `common.data.sources`):
+Three kinds of examples come in (see `common.data.catalogue`):
 
     arrays      sliced in memory; cached (they are in memory anyway)
     DataFrame   a table: one tensor per column, matched to the model's inputs by name

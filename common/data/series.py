@@ -1,4 +1,4 @@
-"""Time series and token sequences: the data of the rnn recipe.
+"""Time series as sources: the data the rnn recipe forecasts.
 
     seattle_weather   Seattle's daily weather 2012-2015 (precipitation, temp_max, temp_min,
                       wind), bundled in the vega_datasets wheel: offline
@@ -7,14 +7,8 @@
                       `keras.utils.get_file`, or the CSV at `data.path`
     timeseries_csv    any CSV with a time column and rows in time order (`data.path`,
                       `data.target`, `data.time_column`, `data.time_format`)
-    imdb_sequences    keras.datasets' imdb.npz as padded word-index sequences (not multi-hot)
 
-A series stays in memory whole, as rows x features, and is never copied into an array of
-windows (Jena's 420,000 rows would make 1.4 GB of them). A `WindowSet` stands in for that array
-wherever the driver takes one: it has a length (the number of windows), a shape (windows,
-sequence_length, features) and targets, and its `dataset()` makes the windows batch by batch
-with `keras.utils.timeseries_dataset_from_array`.
-
+A table with a time column becomes numbers, then three `WindowSet`s (`common.data.windows`).
 Splits are in time order, by the time of each window's target: the first rows train, the next
 `data.validation_split` of them validate, the last `data.test_split` of them test. A window
 may read rows of the part before its own (the past is known when forecasting), never after it,
@@ -22,23 +16,20 @@ so no target of one part lies in another part's time range. Windows are shuffled
 training part only. Normalisation statistics come from the rows the training windows read
 (`WindowSet.rows_read`), inside the model.
 
-    window of sequence_length steps, one every sampling_rate rows     target
-    |x . . x . . x . . x|  . . . . . (horizon steps of sampling_rate rows) . . .  y
-
 This module imports neither TensorFlow nor pandas at import time (config checks use it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from common.config.schema import DataConfig
-from common.data import files, sources, tables
+from common.data import tables
+from common.data.dataset import Dataset
+from common.data.windows import WindowSet
 from common.errors import ConfigError, UserError, unknown_name
 
 JENA_ORIGIN = "https://s3.amazonaws.com/keras-datasets/jena_climate_2009_2016.csv.zip"
@@ -48,141 +39,13 @@ DAY = np.timedelta64(1, "D")
 YEAR = np.timedelta64(31_556_952, "s")  # the mean Gregorian year, 365.2425 days
 
 
-@dataclass(frozen=True, eq=False)
-class WindowSet:
-    """The windows of one part of a series, made on the fly; what `len`, `.shape` and the
-    splits see instead of an array of windows.
-
-    `rows` are the rows of the targets (a `range`: a contiguous part, or every k-th row of it
-    after slicing with a step). The window of target row t reads rows t - delay, ...,
-    t - horizon * sampling_rate, one every `sampling_rate`."""
-
-    series: np.ndarray  # (rows, features) float32: the whole series, shared by every part
-    target: np.ndarray  # (rows,) float32: the target column, in its own units
-    times: np.ndarray  # (rows,) datetime64: the time of each row
-    rows: range
-    sequence_length: int
-    sampling_rate: int
-    horizon: int
-    feature_names: tuple[str, ...] = ()
-    rows_per_day: int | None = None  # sub-daily series with a regular step; else None
-
-    @property
-    def delay(self) -> int:
-        """Rows from a window's first row to its target."""
-        return (self.sequence_length - 1 + self.horizon) * self.sampling_rate
-
-    @property
-    def ahead(self) -> int:
-        """Rows from a window's last row to its target."""
-        return self.horizon * self.sampling_rate
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    @property
-    def shape(self) -> tuple[int, int, int]:
-        return (len(self), self.sequence_length, self.series.shape[1])
-
-    @property
-    def row_index(self) -> np.ndarray:
-        """`rows` as an integer array (the target row of each window)."""
-        return np.arange(self.rows.start, self.rows.stop, self.rows.step, dtype=np.int64)
-
-    @property
-    def y(self) -> np.ndarray:
-        return self.target[self.row_index]
-
-    @property
-    def target_times(self) -> np.ndarray:
-        return self.times[self.row_index]
-
-    @property
-    def first_input_times(self) -> np.ndarray:
-        return self.times[self.row_index - self.delay]
-
-    @property
-    def rows_read(self) -> np.ndarray:
-        """The rows the windows read, from the first window's first row to the last window's
-        last row: the training statistics come from these."""
-        if not len(self):
-            return self.series[:0]
-        return self.series[self.rows[0] - self.delay : self.rows[-1] - self.ahead + 1]
-
-    def __getitem__(self, index: slice) -> WindowSet:
-        """A slice of the windows (`[:100]`, `[::6]`): still windows made on the fly."""
-        if not isinstance(index, slice) or (index.step or 1) < 1:
-            raise TypeError("a WindowSet takes slices with a positive step only")
-        return replace(self, rows=self.rows[index])
-
-    def __array__(self, *args, **kwargs):
-        raise UserError(
-            "a time series is cut into windows by the rnn recipe; train it with `recipe: rnn` "
-            "(see configs/rnn.yaml)."
-        )
-
-    def dataset(self, batch_size: int, shuffle: bool = False, seed: int = 0, labelled: bool = True):
-        """(window, target) batches by `keras.utils.timeseries_dataset_from_array`, over the
-        rows these windows read: shuffled (when asked) among these windows only."""
-        import keras
-        import tensorflow as tf
-
-        first, last = self.rows[0], self.rows[-1]
-        step = self.rows.step if len(self) > 1 else 1
-        dataset = keras.utils.timeseries_dataset_from_array(
-            self.series[first - self.delay : last - self.ahead + 1],
-            # targets[j] belongs to the window starting at row first - delay + j
-            self.target[first : last + 1] if labelled else None,
-            sequence_length=self.sequence_length,
-            sequence_stride=step,
-            sampling_rate=self.sampling_rate,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            seed=seed,
-        )
-        options = tf.data.Options()
-        options.experimental_distribute.auto_shard_policy = (
-            tf.data.experimental.AutoShardPolicy.DATA
-        )
-        return dataset.with_options(options).prefetch(tf.data.AUTOTUNE)
-
-
-# --------------------------------------------------------------------------------------------
-# Persistence: the common-sense forecasts to beat
-# --------------------------------------------------------------------------------------------
-
-
-def persistence(windows: WindowSet) -> dict[str, np.ndarray]:
-    """Forecasts from each window alone, in the target's units: "last value" (the target's
-    value at the window's last step), and for sub-daily series "same time yesterday" (the
-    value one day before the target time, when the window holds it as one of its steps: it
-    keeps the daily cycle that the last value misses)."""
-    rows = windows.row_index
-    forecasts = {"last value": windows.target[rows - windows.ahead]}
-    day = windows.rows_per_day
-    if day and day > 1:
-        days_back = -(-windows.ahead // day)  # the latest same time of day at or before the end
-        back = days_back * day
-        inside = back <= windows.delay and (windows.delay - back) % windows.sampling_rate == 0
-        if inside and back != windows.ahead:
-            name = "same time yesterday" if days_back == 1 else f"same time {days_back} days ago"
-            forecasts[name] = windows.target[rows - back]
-    return forecasts
-
-
 # --------------------------------------------------------------------------------------------
 # Config-time checks (no data loaded)
 # --------------------------------------------------------------------------------------------
 
 
-def check_source(data: DataConfig) -> None:
-    if data.dataset == "imdb_sequences":
-        if data.sequence_length is None:
-            raise ConfigError(
-                "data.sequence_length",
-                "imdb_sequences pads or cuts every review to this many words; set it, e.g. 200.",
-            )
-        return
+def check_series(data: DataConfig) -> None:
+    """A series' windows and split, and a CSV's columns: named before any row is read."""
     if data.split != "holdout":
         raise ConfigError(
             "data.split",
@@ -222,7 +85,7 @@ def _check_columns(data: DataConfig, header: list[str], where: str) -> None:
 
 
 def _times(column, name: str, where: str, time_format: str | None) -> np.ndarray:
-    import pandas as pd
+    import pandas as pd  # lazy: config checks import this module without pandas
 
     times = pd.to_datetime(column, format=time_format, errors="coerce")
     bad = np.flatnonzero(times.isna().to_numpy())
@@ -248,7 +111,7 @@ def _times(column, name: str, where: str, time_format: str | None) -> np.ndarray
 
 def _numbers(table, name: str, where: str) -> np.ndarray:
     """A column as float32; a cell that is not a number, or a gap, is named with its line."""
-    import pandas as pd
+    import pandas as pd  # lazy: config checks import this module without pandas
 
     column = table[name]
     values = pd.to_numeric(column, errors="coerce").to_numpy(dtype="float32")
@@ -297,7 +160,7 @@ def time_features(times: np.ndarray, sub_daily: bool) -> tuple[np.ndarray, list[
     return np.stack(columns, axis=1).astype("float32"), names
 
 
-def series_dataset(table, data: DataConfig, where: str) -> sources.Dataset:
+def series_dataset(table, data: DataConfig, where: str) -> Dataset:
     """A table (one row per time step) -> train, validation and test WindowSets."""
     header = [str(c) for c in table.columns]
     if data.target is None:
@@ -325,7 +188,7 @@ def split_in_time(
     names: tuple[str, ...],
     rows_per_day: int | None,
     where: str,
-) -> sources.Dataset:
+) -> Dataset:
     """First rows train, then validation, then test: by the rows of the targets."""
     count = len(values)
     test = round(count * data.test_split)
@@ -357,7 +220,7 @@ def split_in_time(
         )
     validation_part = part(train_end, train_end + validation)
     test_part = part(train_end + validation, count)
-    return sources.Dataset(
+    return Dataset(
         train,
         train.y,
         test_part,
@@ -367,11 +230,11 @@ def split_in_time(
     )
 
 
-def read_series_csv(path: Path, data: DataConfig) -> sources.Dataset:
+def read_series_csv(path: Path, data: DataConfig) -> Dataset:
     return series_dataset(tables.read_csv(path, text=False), data, str(path))
 
 
-def _load_timeseries_csv(name: str, data: DataConfig, seed: int, stratify: bool):
+def load_timeseries_csv(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
     return read_series_csv(Path(data.path).expanduser(), data)
 
 
@@ -379,7 +242,7 @@ def jena_csv(data: DataConfig) -> Path:
     """The Jena climate CSV: `data.path`, or Keras' download of the archive, extracted."""
     if data.path:
         return Path(data.path).expanduser()
-    import keras
+    import keras  # lazy: config checks import this module without TensorFlow
 
     try:
         folder = keras.utils.get_file(f"{JENA_FILE}.zip", origin=JENA_ORIGIN, extract=True)
@@ -394,68 +257,13 @@ def jena_csv(data: DataConfig) -> Path:
     return found[0]
 
 
-def _load_jena_climate(name: str, data: DataConfig, seed: int, stratify: bool):
+def load_jena_climate(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
     return read_series_csv(jena_csv(data), data)
 
 
-def _load_seattle_weather(name: str, data: DataConfig, seed: int, stratify: bool):
+def load_seattle_weather(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
     """vega_datasets' copy of Seattle's daily weather, read from its wheel (no download)."""
-    from vega_datasets import local_data
+    from vega_datasets import local_data  # lazy: it reads pandas in
 
     table = local_data.seattle_weather()[list(SEATTLE_COLUMNS)]
     return series_dataset(table, data, "seattle_weather")
-
-
-# --------------------------------------------------------------------------------------------
-# Token sequences
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TextSequences(files.FileSet):
-    """A text folder's files, to be read as word sequences of `sequence_length` tokens (the
-    TextVectorization inside the model pads or cuts them); streams like any FileSet."""
-
-    sequence_length: int | None = None
-
-    @classmethod
-    def of(cls, texts: files.FileSet, sequence_length: int | None) -> TextSequences:
-        given = {field.name: getattr(texts, field.name) for field in fields(files.FileSet)}
-        return cls(**given, sequence_length=sequence_length)
-
-
-def _load_imdb_sequences(name: str, data: DataConfig, seed: int, stratify: bool):
-    """IMDB reviews as word indices (Keras' encoding: 1 starts a review, 2 is out of
-    vocabulary, 0 pads), padded or cut at the end to `data.sequence_length` words, so that an
-    Embedding with `mask_zero=True` skips the padding. An index that no training review uses
-    is out of vocabulary in the test reviews too, as TextVectorization would treat it."""
-    import keras
-
-    arrays = sources.read_npz(sources.keras_file("imdb", data))
-    rng = np.random.RandomState(sources.KERAS_SEED)
-    x_train, y_train = sources._shuffled(rng, arrays["x_train"], arrays["y_train"])
-    x_test, y_test = sources._shuffled(rng, arrays["x_test"], arrays["y_test"])
-
-    def padded(reviews: np.ndarray) -> np.ndarray:
-        words = sources._word_indices(reviews, data.num_words)
-        return keras.utils.pad_sequences(
-            words, maxlen=data.sequence_length, dtype="int32", padding="post", truncating="post"
-        )
-
-    x_train, x_test = padded(x_train), padded(x_test)
-    x_test[x_test > x_train.max()] = 2
-    return sources.Dataset(
-        x_train,
-        y_train.astype("int32"),
-        x_test,
-        y_test.astype("int32"),
-        ["negative", "positive"],
-    )
-
-
-LOADERS: dict[str, Callable[[str, DataConfig, int, bool], Any]] = {
-    "seattle_weather": _load_seattle_weather,
-    "jena_climate": _load_jena_climate,
-    "timeseries_csv": _load_timeseries_csv,
-    "imdb_sequences": _load_imdb_sequences,
-}

@@ -1,7 +1,7 @@
 """Validation splits: one holdout, or (iterated) K-fold over the training data.
 
-The test split is never touched here; it is held out by `common.data.sources` and used once, at
-the end. K-fold uses scikit-learn's splitters (stratified for classification).
+The test split is never touched here; it is held out by the source (`common.data.catalogue`)
+and used once, at the end. K-fold uses scikit-learn's splitters (stratified for classification).
 """
 
 from __future__ import annotations
@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from sklearn.model_selection import KFold, RepeatedKFold, RepeatedStratifiedKFold, StratifiedKFold
 
 from common.config.schema import DataConfig
-from common.data.sources import Dataset, holdout_split, take
+from common.data.dataset import Dataset, holdout_split, take
 
 
 @dataclass
 class Split:
     """What one model trains and validates on. `name` is "holdout", "fold-1", ... or "final".
-    `x_*` are arrays, a DataFrame or a FileSet (see `common.data.sources`)."""
+    `x_*` are arrays, a DataFrame or a FileSet (see `common.data.catalogue`)."""
 
     name: str
     x_train: Any
@@ -57,13 +58,6 @@ def holdout(dataset: Dataset, data: DataConfig, seed: int, stratify: bool) -> Sp
 
 def kfold(dataset: Dataset, data: DataConfig, seed: int, stratify: bool) -> Iterator[Split]:
     """K folds, repeated `data.repeats` times with reshuffling for iterated K-fold."""
-    from sklearn.model_selection import (
-        KFold,
-        RepeatedKFold,
-        RepeatedStratifiedKFold,
-        StratifiedKFold,
-    )
-
     repeats = data.repeats if data.split == "iterated_kfold" else 1
     if stratify:
         splitter = (

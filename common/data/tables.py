@@ -21,6 +21,7 @@ all inside the saved model. So `cookbook predict RUN rows.csv` takes raw rows.
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -38,8 +39,6 @@ ENCODING = "utf-8-sig"  # UTF-8, with or without the byte-order mark Excel write
 def _rows(path: Path):
     """(line number, stripped cells) of each non-blank row, read by the csv module: each
     problem a one-line UserError naming the file (and the line, where it is known)."""
-    import csv
-
     try:
         with open(path, newline="", encoding=ENCODING) as file:
             reader = csv.reader(file, skipinitialspace=True)
@@ -108,7 +107,7 @@ def check_rows(path: Path) -> None:
 def read_csv(path: Path, text: bool = True):
     """The table, or one line per problem. `text`: every cell as stripped text ("" for a
     gap), for typing here; otherwise pandas' own types (time series)."""
-    import pandas as pd
+    import pandas as pd  # lazy: config checks import this module without pandas
 
     header(path)
     if text:
@@ -133,7 +132,7 @@ def _column_key(name: str) -> str:
 
 def numbers(column, name: str, path: Path, key: str | None = None) -> np.ndarray:
     """A text column as float32 with NaN for gaps, or the row and value that is not a number."""
-    import pandas as pd
+    import pandas as pd  # lazy: config checks import this module without pandas
 
     values = pd.to_numeric(column.where(column != ""), errors="coerce")
     bad = column[(column != "") & values.isna()]
@@ -156,7 +155,7 @@ def numbers(column, name: str, path: Path, key: str | None = None) -> np.ndarray
 
 def infer_kind(column) -> str:
     """numeric | categorical, from the non-empty cells."""
-    import pandas as pd
+    import pandas as pd  # lazy: config checks import this module without pandas
 
     filled = column[column != ""]
     values = pd.to_numeric(filled, errors="coerce")
@@ -202,7 +201,7 @@ def column_kinds(table, target: str, declared: dict[str, str] | None, path: Path
 
 def features(table, kinds: dict[str, str], path: Path):
     """The input columns, typed: float32 with NaN, or text with "" for a gap."""
-    import pandas as pd
+    import pandas as pd  # lazy: config checks import this module without pandas
 
     columns = {}
     for name, kind in kinds.items():

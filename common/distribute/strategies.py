@@ -19,6 +19,7 @@ import keras
 import tensorflow as tf
 
 from common.config.schema import DistributeConfig, TrainerConfig
+from common.distribute import compat
 from common.errors import ConfigError, UserError
 
 
@@ -92,8 +93,6 @@ def make_strategy(config: DistributeConfig) -> tf.distribute.Strategy:
                 "multi_worker needs TF_CONFIG describing the cluster "
                 "(or use `cookbook train ... --workers N` to start one on this machine).",
             )
-        from common.distribute import compat
-
         compat.patch_keras()
         return tf.distribute.MultiWorkerMirroredStrategy()
     if name == "tpu":

@@ -1,8 +1,14 @@
-"""The regularised dense stack the tabular recipes share, for the Functional API.
+"""The regularised dense network the tabular recipes share, for the Functional API.
+
+    model = dense.tabular_model(split, options, "binary", name="binary_classifier")
+
+`tabular_model` is the whole of the binary, multiclass and regression recipes' networks: the
+raw-feature input (`common.modeling.preprocessing`), `dense_stack`, and the task's head
+(`common.modeling.tasks`), regularised like the stack. The recipes differ only in their task,
+so each says which, and what it teaches.
 
 Only `keras.layers` live here, so every recipe's model also builds and trains on the JAX
-backend. What comes before it — normalisation, table encoding, text vectorisation — is
-`common.modeling.inputs`.
+backend.
 """
 
 from __future__ import annotations
@@ -10,6 +16,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from common.data.splits import Split
+from common.modeling import preprocessing, tasks
 from common.modeling.options import DenseStackOptions
 
 
@@ -38,3 +46,19 @@ def dense_stack(x: keras.KerasTensor, options: DenseStackOptions) -> keras.Keras
         if options.dropout:
             x = layers.Dropout(options.dropout, name=f"dropout_{index}")(x)
     return x
+
+
+def tabular_model(split: Split, options: DenseStackOptions, task: str, name: str) -> keras.Model:
+    """Raw features [-> Normalization] -> `dense_stack` -> the `task`'s head (`tasks.head`,
+    its bias started at the baseline's prediction from `split.y_train`). With `units: []` the
+    head is the whole model: a regularised logistic, softmax or ridge regression."""
+    inputs, x = preprocessing.model_input(split.x_train, normalize=options.normalize)
+    x = dense_stack(x, options)
+    outputs = tasks.head(
+        x,
+        task,
+        split.num_classes,
+        targets=split.y_train,
+        kernel_regularizer=regularizer(options.l1, options.l2),
+    )
+    return keras.Model(inputs, outputs, name=name)

@@ -131,7 +131,7 @@ def text_input(
     """Raw strings -> TextVectorization adapted on the training texts: a multi-hot bag of
     words and bigrams ("Deep Learning with Python", ch. 11), or integer sequences for an
     Embedding (`output_mode="int"`)."""
-    import tensorflow as tf
+    import tensorflow as tf  # lazy: only text adapts through tf.data; JAX never loads it
 
     inputs = keras.Input(shape=(1,), dtype="string", name="text")
     vectorizer = layers.TextVectorization(

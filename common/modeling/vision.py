@@ -16,8 +16,9 @@ import keras
 import numpy as np
 from keras import layers
 
-from common.config.schema import Config
+from common.config.schema import DataConfig
 from common.data import pipeline
+from common.errors import ConfigError
 from common.modeling import preprocessing
 from common.modeling.options import AugmentOptions
 
@@ -64,8 +65,6 @@ def image_input(split, options) -> tuple[keras.KerasTensor, keras.KerasTensor]:
 
 
 def keras_error(shape: tuple) -> Exception:
-    from common.errors import ConfigError
-
     return ConfigError(
         "data.image_layout",
         f"the image recipes need images (height, width, channels); the examples are "
@@ -73,21 +72,21 @@ def keras_error(shape: tuple) -> Exception:
     )
 
 
-def make_dataset(x, y: np.ndarray | None, config: Config, training: bool):
-    """The default pipeline, plus the augmentation mapped over training batches when
-    `model.augment.placement` is `pipeline`."""
+def make_dataset(x, y: np.ndarray | None, data: DataConfig, training: bool, seed: int, options):
+    """The recipes' `make_dataset` hook: the default pipeline, plus the augmentation mapped over
+    training batches when `options.augment.placement` is `pipeline`."""
     dataset = pipeline.make_dataset(
         x,
         y,
-        config.data.batch_size,
-        shuffle=training and config.data.shuffle,
-        seed=config.seed,
-        cache=config.data.cache,
+        data.batch_size,
+        shuffle=training and data.shuffle,
+        seed=seed,
+        cache=data.cache,
     )
-    options = config.model.augment
+    options = options.augment
     if not (training and resolve_placement(options) == "pipeline" and options.active):
         return dataset
-    import tensorflow as tf
+    import tensorflow as tf  # lazy: only pipeline augmentation needs tf.data; not on JAX
 
     # Layer by layer, not through the Sequential: each of Keras' preprocessing layers computes
     # with TensorFlow inside tf.data whatever the backend; a Sequential would hand the graph
@@ -100,28 +99,3 @@ def make_dataset(x, y: np.ndarray | None, config: Config, training: bool):
         return images, labels
 
     return dataset.map(transform, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
-
-
-def report(model, dataset, run_dir, config: Config, test) -> dict:
-    """The recipes' `report` hook: a look inside the classifier (`common.reporting.inspect`):
-    confusion matrix and per-class scores, the worst mistakes, Grad-CAM, first-layer filters
-    and activations, in `run_dir/inspect/` and TensorBoard's Images tab, from the test pass
-    the scores came from (`test`). `output.plot: false` skips the pictures."""
-    from common.reporting.inspect import inspect_classifier
-
-    if not config.output.plot:
-        return {}
-    log_dir = run_dir / "logs" / "inspect" if config.output.tensorboard.enabled else None
-    names = dataset.class_names or [str(k) for k in range(int(np.max(dataset.y_train)) + 1)]
-    return {
-        "inspect": inspect_classifier(
-            model,
-            dataset.x_test,
-            dataset.y_test,
-            names,
-            run_dir,
-            log_dir=log_dir,
-            batch_size=config.data.batch_size,
-            outputs=None if test is None else test.outputs,
-        )
-    }

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 BORDER = 0.5  # mid-grey lines between tiles, visible on black and on white backgrounds
 
@@ -62,16 +63,12 @@ class ImageGrid(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         if self.log_dir is not None:
-            import tensorflow as tf
-
             self.writer = tf.summary.create_file_writer(str(self.log_dir))
 
     def on_epoch_end(self, epoch, logs=None):
         grid = self.draw(self.model)
         save_grid(Path(self.png_pattern.format(epoch=epoch + 1)), grid)
         if self.writer is not None:
-            import tensorflow as tf
-
             with self.writer.as_default():
                 tf.summary.image(self.tag, grid[None], step=epoch)
             self.writer.flush()

@@ -19,10 +19,11 @@ from pathlib import Path
 import keras
 import numpy as np
 from keras import layers
+from scipy.stats import entropy
 
+from common.data.dataset import Dataset
 from common.data.fingerprint import fingerprint
-from common.data.sources import Dataset
-from common.training.runs import atomic_path
+from common.reporting.run_files import atomic_path
 
 
 def quality_classifier(
@@ -65,8 +66,6 @@ def quality_classifier(
 def classifier_scores(probabilities: np.ndarray, requested: np.ndarray | None = None) -> dict:
     """The Inception-Score analogue, its two ingredients and, given the requested classes,
     the fraction classified as requested."""
-    from scipy.stats import entropy
-
     marginal = probabilities.mean(axis=0)
     divergence = entropy(probabilities, np.broadcast_to(marginal, probabilities.shape), axis=1)
     scores = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from common.data.sources import Dataset
+from common.data.dataset import Dataset
 from common.reporting.scores import quality_classifier
 
 

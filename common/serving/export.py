@@ -43,11 +43,11 @@ from common.config.schema import Config
 from common.data import splits
 from common.errors import UserError
 from common.modeling import tasks
-from common.serving.inference import finished
+from common.reporting import run_files
+from common.serving.inference import open_finished
 from common.serving.predict import run_task
-from common.training import runs
-from common.training.driver import set_up
 from common.training.recipe import Recipe
+from common.training.startup import set_up
 
 CALIBRATION_EXAMPLES = 300  # int8 ranges: a few hundred training examples, spread over the split
 SCORED_TASKS = ("binary", "multiclass", "regression")
@@ -79,7 +79,13 @@ def export(run: str, format: str = "saved_model", quantize: str | None = None) -
             f"--quantize needs --format tflite: cookbook export {run} --format tflite "
             f"--quantize {quantize}."
         )
-    run_dir, config, recipe, model = finished(run)
+    finished = open_finished(run)
+    run_dir, config, recipe, model = (
+        finished.run_dir,
+        finished.config,
+        finished.recipe,
+        finished.model,
+    )
     set_up(config)
     if format == "saved_model":
         destination, name = save_saved_model(model, run_dir), "saved_model"
@@ -188,7 +194,7 @@ def calibration(recipe: Recipe, config: Config) -> Callable[[], Iterator[Any]]:
     x, y = split.x_train[:end:step], split.y_train[:end:step]
 
     def examples() -> Iterator[Any]:
-        for features, _ in recipe.make_dataset(x, y, config, False).unbatch().batch(1):
+        for features, _ in recipe.batches(x, y, config, False).unbatch().batch(1):
             yield features if isinstance(features, dict) else [features]
 
     return examples
@@ -208,7 +214,7 @@ def load_tflite(destination: Path) -> Predict:
     """A TFLite signature runner, which resizes its input tensors to each batch it is given.
     ai_edge_litert's interpreter when installed (tf.lite.Interpreter is deprecated in its
     favour), else TensorFlow's, which also runs SELECT_TF_OPS models."""
-    try:
+    try:  # lazy: an optional package, and only the TFLite score needs it
         from ai_edge_litert.interpreter import Interpreter
     except ImportError:
         Interpreter = tf.lite.Interpreter  # noqa: N806
@@ -237,7 +243,7 @@ def score_both(
     through the same pipeline and the same `tasks.score`."""
     dataset = recipe.dataset(config)
     print(f"scoring best.keras and {label} on {len(dataset.y_test)} test examples ...", flush=True)
-    data = recipe.make_dataset(dataset.x_test, dataset.y_test, config, False)
+    data = recipe.batches(dataset.x_test, dataset.y_test, config, False)
     with native_output_hidden():
         exported = load()
         pairs = [(y.numpy(), np.asarray(model.predict_on_batch(x)), exported(x)) for x, y in data]
@@ -262,7 +268,7 @@ def record(run_dir: Path, rows: dict[str, dict[str, Any]]) -> dict[str, dict[str
     path = run_dir / "export" / "metrics.json"
     recorded = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     formats = {**recorded.get("formats", {}), **rows}
-    runs.write_json(path, {"formats": formats})
+    run_files.write_json(path, {"formats": formats})
     return {"keras": formats.pop("keras"), **dict(sorted(formats.items()))}
 
 

@@ -9,6 +9,7 @@ imputation, vocabularies, rescaling) is inside the model, so exports take raw in
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -16,27 +17,39 @@ import keras
 from common.config.schema import Config
 from common.errors import UserError
 from common.training import runs
-from common.training.driver import evaluate as evaluate_split
-from common.training.driver import load_model, set_up
 from common.training.recipe import Recipe, load_recipe
+from common.training.results import evaluate as evaluate_split
+from common.training.results import load_model
+from common.training.startup import set_up
 
 
-def finished(run: str) -> tuple[Path, Config, Recipe, keras.Model]:
-    """A finished run's folder, config, recipe and best.keras (loaded in safe mode)."""
+@dataclass(frozen=True)
+class FinishedRun:
+    """A finished run, opened: its folder, resolved config, recipe and best.keras."""
+
+    run_dir: Path
+    config: Config
+    recipe: Recipe
+    model: keras.Model
+
+
+def open_finished(run: str) -> FinishedRun:
+    """The finished run at `run`, its best.keras loaded in safe mode."""
     run_dir, config = runs.open_run(run)
     model_path = run_dir / "best.keras"
     if not model_path.is_file():
         raise UserError(f"{run_dir} has no best.keras yet; finish it with --resume first.")
     recipe = load_recipe(config.recipe)
-    return run_dir, config, recipe, load_model(model_path)
+    return FinishedRun(run_dir, config, recipe, load_model(model_path))
 
 
 def evaluate(run: str) -> dict[str, float]:
     """The test split's metrics for the run's best.keras, with the baseline recorded at training."""
-    run_dir, config, recipe, model = finished(run)
+    finished = open_finished(run)
+    run_dir, config, recipe = finished.run_dir, finished.config, finished.recipe
     set_up(config)
     dataset = recipe.dataset(config)
-    scores = evaluate_split(recipe, config, model, dataset.x_test, dataset.y_test)
+    scores = evaluate_split(recipe, config, finished.model, dataset.x_test, dataset.y_test)
     recorded = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
     print(f"{run_dir}: {config.name} ({config.recipe}), best.keras on the test split")
     print(f"{'test':<14} {'model':>10} {'baseline':>12}")

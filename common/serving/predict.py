@@ -23,14 +23,15 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
+from PIL import Image, UnidentifiedImageError
 
 from common.data import tables
 from common.data.files import IMAGE_SUFFIXES, FileSet
 from common.data.pipeline import make_dataset
 from common.errors import UserError
 from common.modeling import predicting
-from common.serving.inference import finished
-from common.training import runs
+from common.reporting import run_files
+from common.serving.inference import open_finished
 
 BATCH = 256
 
@@ -95,8 +96,6 @@ def read_inputs(model: keras.Model, paths: list[Path], target: str | None):
 
 
 def check_readable(files: list[Path]) -> None:
-    from PIL import Image, UnidentifiedImageError
-
     for path in files:
         try:
             with Image.open(path):
@@ -162,7 +161,13 @@ def run_task(run_dir: Path, default: str) -> str:
 def predict(run: str, inputs: list[str], output: str | None = None) -> str:
     """Predictions of the run's best.keras for raw `inputs`, as CSV text (also written to
     `output` when given)."""
-    run_dir, config, recipe, model = finished(run)
+    finished = open_finished(run)
+    run_dir, config, recipe, model = (
+        finished.run_dir,
+        finished.config,
+        finished.recipe,
+        finished.model,
+    )
     task = run_task(run_dir, recipe.task)
     if task not in ("binary", "multiclass", "multilabel", "regression"):
         raise UserError(
@@ -178,7 +183,7 @@ def predict(run: str, inputs: list[str], output: str | None = None) -> str:
         x = tf.data.Dataset.from_tensor_slices(x).batch(BATCH)
     predictions = predicting.predict(model, x)  # best.keras keeps its 32 steps per execution
     names = names or [str(i) for i in range(len(predictions))]
-    header, rows = table_of(predictions, names, runs.read_labels(run_dir), task)
+    header, rows = table_of(predictions, names, run_files.read_labels(run_dir), task)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -188,6 +193,6 @@ def predict(run: str, inputs: list[str], output: str | None = None) -> str:
         sys.stdout.write(text)
     else:
         destination.parent.mkdir(parents=True, exist_ok=True)
-        runs.write_text(destination, text)
+        run_files.write_text(destination, text)
         print(f"{len(rows)} predictions ({task}) -> {destination}", file=sys.stderr)
     return text

@@ -7,7 +7,7 @@ auto` is `model` on TensorFlow and `pipeline` on JAX. A run's config.yaml record
 values, so a run started with `cookbook train convnet` and resumed with `KERAS_BACKEND=jax
 cookbook train --resume RUN` would keep TensorFlow's choices. environment.json records which of
 these keys were `auto` and on which backend they were resolved: a resume on another backend
-sets them back to `auto` before `driver.set_up` resolves them, and config.yaml is rewritten.
+sets them back to `auto` before `startup.set_up` resolves them, and config.yaml is rewritten.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def value(config: Any, key: str) -> Any:
 
 
 def automatic(config: Any) -> list[str]:
-    """The keys that are `auto` in `config`, before `driver.set_up` resolves them."""
+    """The keys that are `auto` in `config`, before `startup.set_up` resolves them."""
     return [key for key in KEYS if value(config, key) == "auto"]
 
 

@@ -13,8 +13,9 @@ import keras
 from common.config.schema import Config, higher_is_better
 from common.errors import UserError
 from common.modeling.optimizers import step_schedule
+from common.reporting import run_files
+from common.reporting.run_files import read_history
 from common.training import runs
-from common.training.runs import read_history
 
 
 def monitor_name(config: Config, has_validation: bool) -> str:
@@ -41,7 +42,7 @@ class SaveAtEnd(keras.callbacks.Callback):
         self.path = path
 
     def on_train_end(self, logs=None):
-        runs.save_model(self.model, self.path)
+        run_files.save_model(self.model, self.path)
 
 
 class SaveBest(keras.callbacks.Callback):
@@ -76,7 +77,7 @@ class SaveBest(keras.callbacks.Callback):
         current = self.model.get_weights()
         self.model.set_weights(self.best_weights)
         try:
-            runs.save_model(self.model, self.path)
+            run_files.save_model(self.model, self.path)
         finally:
             self.model.set_weights(current)
         self.unwritten = False
@@ -127,11 +128,13 @@ class CheckedBackupAndRestore(keras.callbacks.BackupAndRestore):
         backup_dir: str,
         interval: float = 0.0,
         before_backup: Callable[[], None] | None = None,
+        run_dir: Path | None = None,
         **kwargs,
     ):
         super().__init__(backup_dir, **kwargs)
         self.interval = interval
         self.before_backup = before_backup  # SaveBest.write: best.keras as of this backup
+        self.run_dir = run_dir  # the run a failed restore offers to train again
         self.saved_at = time.monotonic()
 
     def on_train_begin(self, logs=None):
@@ -139,7 +142,7 @@ class CheckedBackupAndRestore(keras.callbacks.BackupAndRestore):
         try:
             super().on_train_begin(logs)
         except (OSError, ValueError, KeyError) as error:
-            raise runs.damaged_backup(Path(self.backup_dir), error) from None
+            raise runs.damaged_backup(self.run_dir, Path(self.backup_dir), error) from None
 
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1
@@ -195,7 +198,10 @@ def standard_callbacks(
     has_validation: bool,
     save_models: bool = True,
     first_epoch: int = 0,
+    run_dir: Path | None = None,
 ) -> list[keras.callbacks.Callback]:
+    """The callbacks of one fit phase writing in `folder` (`run_dir`: the run it belongs to,
+    which a failed restore offers to train again)."""
     monitor = monitor_name(config, has_validation)
     history_csv = folder / "history.csv"
     # Without validation data the driver copies last.keras to best.keras, so a monitored
@@ -222,6 +228,7 @@ def standard_callbacks(
             str(backup_dir),
             config.trainer.backup_interval,
             save_best.write if save_best else None,
+            run_dir,
             double_checkpoint=True,
             delete_checkpoint=False,
         ),

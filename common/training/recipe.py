@@ -1,53 +1,21 @@
-"""The recipe contract: what a module in recipes/ provides, hook by hook, and the defaults.
+"""The recipe contract, stated once: `RecipeModule`, what a module in recipes/ provides.
 
 A recipe is one file that reads like a keras.io example, plus its typed model options in
 `recipes/options/<name>.py` (a dataclass named `Options`, imported without TensorFlow so that
-configs are checked instantly). The driver (`common.training.driver`) calls the hooks below in
-this order for every run, fold and tuning trial:
+configs are checked instantly). The driver (`common.training.driver`) calls its hooks in this
+order for every run, fold and tuning trial:
 
     load_data -> prepare -> [split] -> build_model -> compile_model -> make_dataset -> fit
     (with callbacks) -> evaluate -> baseline -> report
 
-Required
-    TASK: str
-        "binary" | "multiclass" | "multilabel" | "regression" picks the head, loss, metrics and
-        baseline from the standard table (`common.modeling.tasks`). Any other name (a GAN's
-        "gan") means the recipe supplies `compile_model` and `baseline` itself.
-    build_model(split: Split, options: Options) -> keras.Model
-        The model for the data in `split` (its arrays and `num_classes`); `options` is the
-        config's validated `model` section. Called inside the strategy's scope and under the
-        configured dtype policy: create layers here, not at import time.
-
-Optional (the default when omitted)
-    load_data(config: Config) -> Dataset
-        The examples, as train and test arrays. Default: the configured `data.dataset`
-        (`common.data.sources`), with a stratified test split for classification tasks.
-    prepare(dataset: Dataset, config: Config) -> Dataset
-        Reshape what was loaded, e.g. targets = inputs for an autoencoder. Default: unchanged.
-    make_dataset(x, y, config: Config, training: bool) -> tf.data.Dataset
-        Arrays to batches. Default: cached, shuffled when `training`, batched by the global
-        batch size, prefetched, with an explicit auto-shard policy (`common.data.pipeline`).
-    compile_model(model, optimizer, config: Config) -> None
-        Default: the task's standard loss (or `trainer.loss`) and metrics, with
-        `trainer.jit_compile` and `trainer.steps_per_execution`.
-    baseline(split: Split, x, y, config: Config) -> dict[str, float]
-        The common-sense score to beat on (x, y), named like the model's metrics. Default: the
-        task's constant prediction from the training targets (majority class, mean target).
-    callbacks(run_dir: Path, split: Split, config: Config) -> list[keras.callbacks.Callback]
-        Extra callbacks beside the standard ones (backup, TensorBoard, history, checkpoints,
-        early stopping). Default: none.
-    report(model, dataset: Dataset, run_dir: Path, config: Config, test: SplitOutputs | None)
-            -> dict
-        Extra entries for metrics.json and extra files in the run folder. `test` is the pass
-        the test scores came from (the model's outputs on `dataset.x_test`, in order), or None
-        where Keras' `evaluate` scored it. Default: none.
-    sample(run_dir: Path, config: Config, count: int, label: int | None, seed: int | None)
-            -> Path
-        `cookbook sample RUN`: draw `count` new examples from a finished run into a picture.
-        No default: the command answers that the recipe does not sample.
-
-A module-level function whose name is close to a hook's but not one (`make_datset`) fails at
-load with the list of hooks: a misspelled hook would otherwise be silently ignored.
+Each hook takes the config sections it reads, not the whole config; the run-level hooks
+(`callbacks`, `report`, `sample`) see a run as a `RunInfo`. `RecipeModule` documents every hook
+(its arguments, what it returns, whether it is optional and its default), and everything else
+here is read from it: the hooks and their arguments (`HOOKS`, `ARGUMENTS`), which are optional
+and their defaults (`OPTIONAL_HOOKS`, written in `common.training.defaults`), what is required
+(`REQUIRED`), and the hooks a loaded `Recipe` has. A hook written for another signature, or a
+function named almost like a hook (`make_datset`), fails when the recipe loads, not after
+training.
 """
 
 from __future__ import annotations
@@ -57,117 +25,276 @@ import functools
 import importlib
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from common.config.schema import Config
-from common.data import pipeline, sources
+from common.config.run_info import RunInfo
+from common.config.schema import Config, DataConfig, TrainerConfig
+from common.data.dataset import Dataset
 from common.data.splits import Split
 from common.errors import UserError
-from common.modeling import tasks
+from common.training.defaults import (
+    STRATIFIED_TASKS,
+    default_baseline,
+    default_callbacks,
+    default_compile_model,
+    default_load_data,
+    default_make_dataset,
+    default_prepare,
+    default_report,
+)
 
-STRATIFIED_TASKS = ("binary", "multiclass")  # splits keep their class proportions
+if TYPE_CHECKING:
+    import keras
 
-
-def default_load_data(config: Config, *, task: str) -> sources.Dataset:
-    return sources.load(config.data, config.split_seed, stratify=task in STRATIFIED_TASKS)
-
-
-def default_prepare(dataset: sources.Dataset, config: Config) -> sources.Dataset:
-    return dataset
-
-
-def default_make_dataset(x: np.ndarray, y: np.ndarray | None, config: Config, training: bool):
-    return pipeline.make_dataset(
-        x,
-        y,
-        config.data.batch_size,
-        shuffle=training and config.data.shuffle,
-        seed=config.seed,
-        cache=config.data.cache,
-    )
+    from common.modeling.predicting import SplitOutputs
 
 
-def default_compile_model(model, optimizer, config: Config, *, task: str) -> None:
-    model.compile(
-        optimizer=optimizer,
-        loss=tasks.loss(task, config.trainer.loss),
-        metrics=tasks.metrics(task),
-        jit_compile=config.trainer.jit_compile,
-        steps_per_execution=config.trainer.steps_per_execution,
-    )
+def optional(default: Callable | None) -> Callable[[Callable], Callable]:
+    """Marks a hook of `RecipeModule` optional, with the `default` used where a recipe does not
+    define it (None: no default; the feature is then the recipe's own)."""
+
+    def mark(hook: Callable) -> Callable:
+        hook.default = default
+        return hook
+
+    return mark
 
 
-def default_baseline(
-    split: Split, x: np.ndarray, y: np.ndarray, config: Config, *, task: str
-) -> dict[str, float]:
-    return tasks.baseline(task, split.y_train, y, split.num_classes, config.trainer.loss)
+# --------------------------------------------------------------------------------------------
+# The contract
+# --------------------------------------------------------------------------------------------
 
 
-def default_callbacks(run_dir: Path, split: Split, config: Config) -> list:
-    return []
+class RecipeModule(Protocol):
+    """What a module in recipes/ provides: `TASK`, `build_model`, and any optional hook.
+
+    Attributes:
+        TASK: "binary" | "multiclass" | "multilabel" | "regression" picks the head, loss,
+            metrics and baseline from the standard table (`common.modeling.tasks`). Any other
+            name (a GAN's "gan") means the recipe supplies `compile_model` and `baseline`.
+            Required.
+    """
+
+    TASK: str
+
+    def build_model(self, split: Split, options: Any) -> keras.Model:
+        """The model for the data in `split`. Required.
+
+        Called inside the strategy's scope and under the configured dtype policy: create
+        layers here, not at import time.
+
+        Args:
+            split: the examples (`x_train`, `y_train`, ...) and `num_classes`.
+            options: `config.model`, the recipe's validated `Options`.
+
+        Returns:
+            The uncompiled `keras.Model`.
+        """
+
+    @optional(default_load_data)
+    def load_data(self, data: DataConfig, seed: int) -> Dataset:
+        """The examples, as train and test parts. Optional.
+
+        Default: the configured `data.dataset` (`common.data.catalogue`), with a stratified
+        test split for classification tasks.
+
+        Args:
+            data: `config.data`.
+            seed: the seed of the splits (`config.split_seed`).
+
+        Returns:
+            The `Dataset`.
+        """
+
+    @optional(default_prepare)
+    def prepare(self, dataset: Dataset, data: DataConfig) -> Dataset:
+        """Reshape what was loaded, e.g. targets = inputs for an autoencoder. Optional.
+
+        Default: the dataset unchanged.
+
+        Args:
+            dataset: what `load_data` returned.
+            data: `config.data`.
+
+        Returns:
+            The `Dataset` the run trains on.
+        """
+
+    @optional(default_make_dataset)
+    def make_dataset(
+        self,
+        x: Any,
+        y: np.ndarray | None,
+        data: DataConfig,
+        training: bool,
+        seed: int,
+        options: Any,
+    ) -> Any:
+        """Examples to batches. Optional.
+
+        Default: cached, shuffled when `training`, batched by the global batch size,
+        prefetched, with an explicit auto-shard policy (`common.data.pipeline`).
+
+        Args:
+            x: the inputs (arrays, a table, a FileSet or a WindowSet).
+            y: the targets, or None for inputs only.
+            data: `config.data` (batch size, shuffling, caching).
+            training: whether these batches train (shuffled, augmented) or are scored.
+            seed: the shuffling seed (`config.seed`).
+            options: `config.model` (an image recipe's `augment` may map over the batches).
+
+        Returns:
+            A `tf.data.Dataset` of (inputs, targets) batches, or of inputs when `y` is None.
+        """
+
+    @optional(default_compile_model)
+    def compile_model(self, model: keras.Model, optimizer: Any, trainer: TrainerConfig) -> None:
+        """Compile `model` with `optimizer`, in the strategy's scope. Optional.
+
+        Default: the task's standard loss (or `trainer.loss`) and metrics, with
+        `trainer.jit_compile` and `trainer.steps_per_execution`.
+
+        Args:
+            model: what `build_model` returned.
+            optimizer: the configured `keras.optimizers.Optimizer`.
+            trainer: `config.trainer`.
+        """
+
+    @optional(default_baseline)
+    def baseline(
+        self, split: Split, x: Any, y: np.ndarray, trainer: TrainerConfig
+    ) -> dict[str, float]:
+        """The common-sense score to beat on (x, y), named like the model's metrics. Optional.
+
+        Default: the task's constant prediction from the training targets (majority class,
+        mean target).
+
+        Args:
+            split: the split trained on (its training targets).
+            x: the inputs scored (the test or validation part).
+            y: their targets.
+            trainer: `config.trainer` (its `loss`).
+
+        Returns:
+            {metric name: value}.
+        """
+
+    @optional(default_callbacks)
+    def callbacks(self, run: RunInfo, split: Split) -> list[keras.callbacks.Callback]:
+        """Extra callbacks beside the standard ones. Optional.
+
+        The standard ones: backup, TensorBoard, history, checkpoints, early stopping.
+        Default: none.
+
+        Args:
+            run: the run; `run.dir` is the folder this fit writes in (a fold's, in K-fold).
+            split: the split being trained on.
+
+        Returns:
+            A list of `keras.callbacks.Callback`.
+        """
+
+    @optional(default_report)
+    def report(
+        self, model: keras.Model, dataset: Dataset, run: RunInfo, test: SplitOutputs | None
+    ) -> dict:
+        """Extra entries for metrics.json, and extra files in the run folder. Optional.
+
+        Default: none.
+
+        Args:
+            model: the trained model (its best epoch).
+            dataset: the run's `Dataset`.
+            run: the run; files go in `run.dir`.
+            test: the `SplitOutputs` pass the test scores came from (the model's outputs on
+                `dataset.x_test`, in order), or None where Keras' `evaluate` scored it.
+
+        Returns:
+            Entries merged into metrics.json.
+        """
+
+    @optional(None)
+    def sample(self, run: RunInfo, count: int, label: int | None, seed: int | None) -> Path:
+        """`cookbook sample RUN`: draw new examples from a finished run. Optional.
+
+        No default: the command answers that the recipe does not sample.
+
+        Args:
+            run: the finished run.
+            count: how many examples.
+            label: the class to draw (a conditional model), or None for every class.
+            seed: the noise's seed, or None for fresh noise.
+
+        Returns:
+            The picture written in `run.dir`.
+        """
 
 
-def default_report(model, dataset: sources.Dataset, run_dir: Path, config: Config, test) -> dict:
-    return {}
+def _contract_hooks() -> dict[str, Callable]:
+    return {
+        name: member
+        for name, member in vars(RecipeModule).items()
+        if inspect.isfunction(member) and not name.startswith("_")
+    }
 
 
-# Optional hooks and their defaults; `None`: no default (the feature is the recipe's own).
-OPTIONAL_HOOKS: dict[str, Callable | None] = {
-    "load_data": default_load_data,
-    "prepare": default_prepare,
-    "make_dataset": default_make_dataset,
-    "compile_model": default_compile_model,
-    "baseline": default_baseline,
-    "callbacks": default_callbacks,
-    "report": default_report,
-    "sample": None,
-}
-REQUIRED = ("TASK", "build_model")
-# Every hook and the arguments it is called with, in order (the contract above).
-ARGUMENTS = {
-    "build_model": ("split", "options"),
-    "load_data": ("config",),
-    "prepare": ("dataset", "config"),
-    "make_dataset": ("x", "y", "config", "training"),
-    "compile_model": ("model", "optimizer", "config"),
-    "baseline": ("split", "x", "y", "config"),
-    "callbacks": ("run_dir", "split", "config"),
-    "report": ("model", "dataset", "run_dir", "config", "test"),
-    "sample": ("run_dir", "config", "count", "label", "seed"),
+# Read from the contract: every hook and the arguments it is called with, in order; the optional
+# hooks and their defaults (None: no default); the names a recipe must define.
+ARGUMENTS: dict[str, tuple[str, ...]] = {
+    name: tuple(inspect.signature(hook).parameters)[1:]  # without `self`
+    for name, hook in _contract_hooks().items()
 }
 HOOKS = tuple(ARGUMENTS)
+OPTIONAL_HOOKS: dict[str, Callable | None] = {
+    name: hook.default for name, hook in _contract_hooks().items() if hasattr(hook, "default")
+}
+REQUIRED = (
+    *RecipeModule.__annotations__,
+    *(name for name in HOOKS if name not in OPTIONAL_HOOKS),
+)
 
 
-@dataclass(frozen=True)
-class Recipe:
-    """A loaded recipe: its hooks, defaults filled in (`sample` may be None)."""
+# --------------------------------------------------------------------------------------------
+# A loaded recipe
+# --------------------------------------------------------------------------------------------
 
-    name: str
-    task: str
-    module: ModuleType
-    build_model: Callable[..., Any]
-    load_data: Callable[[Config], sources.Dataset]
-    prepare: Callable[[sources.Dataset, Config], sources.Dataset]
-    make_dataset: Callable[..., Any]
-    compile_model: Callable[..., None]
-    baseline: Callable[..., dict[str, float]]
-    callbacks: Callable[..., list]
-    report: Callable[..., dict]
-    sample: Callable[..., Path] | None
+
+class Recipe(RecipeModule):
+    """A loaded recipe: every hook of `RecipeModule`, the module's own or the default with the
+    recipe's task (`sample` is None where the recipe has none), plus the config-level helpers
+    the driver, tuner and exports share."""
+
+    def __init__(self, name: str, module: ModuleType):
+        self.name = name
+        self.module = module
+        self.TASK = module.TASK
+        for hook in HOOKS:
+            function = getattr(module, hook, None)
+            if function is None and hook in OPTIONAL_HOOKS:
+                default = OPTIONAL_HOOKS[hook]
+                function = default and _with_task(default, module.TASK)
+            setattr(self, hook, function)
+
+    @property
+    def task(self) -> str:
+        return self.TASK
 
     @property
     def stratify(self) -> bool:
         """Whether splits keep class proportions."""
         return self.task in STRATIFIED_TASKS
 
-    def dataset(self, config: Config) -> sources.Dataset:
-        """The data a run trains on: `prepare(load_data(config), config)`."""
-        return self.prepare(self.load_data(config), config)
+    def dataset(self, config: Config) -> Dataset:
+        """The data a run of `config` trains on: `load_data`, then `prepare`."""
+        return self.prepare(self.load_data(config.data, config.split_seed), config.data)
+
+    def batches(self, x: Any, y: np.ndarray | None, config: Config, training: bool) -> Any:
+        """`make_dataset` with the sections of `config`."""
+        return self.make_dataset(x, y, config.data, training, config.seed, config.model)
 
 
 def _with_task(default: Callable, task: str) -> Callable:
@@ -225,10 +352,4 @@ def load_recipe(name: str) -> Recipe:
     module = importlib.import_module(f"recipes.{name}")
     check_names(module)
     check_arguments(module)
-    hooks = {
-        hook: getattr(module, hook, None) or (default and _with_task(default, module.TASK))
-        for hook, default in OPTIONAL_HOOKS.items()
-    }
-    return Recipe(
-        name=name, task=module.TASK, module=module, build_model=module.build_model, **hooks
-    )
+    return Recipe(name, module)

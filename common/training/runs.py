@@ -25,13 +25,11 @@ import secrets
 import shutil
 import time
 from pathlib import Path
-from typing import Any
 
 from common import config as config_module
 from common.config.schema import Config
 from common.errors import UserError
-
-ACTIVE: Path | None = None  # the folder this process trains or sweeps into (for resume hints)
+from common.reporting.run_files import atomic_path, read_history, write_json, write_text
 
 
 def new_run_dir(config: Config, prefix: str = "") -> Path:
@@ -49,14 +47,7 @@ def new_run_dir(config: Config, prefix: str = "") -> Path:
         except FileExistsError:
             continue
     point_latest(run_dir, f"latest-{prefix.strip('-')}" if prefix else "latest")
-    global ACTIVE
-    ACTIVE = run_dir
     return run_dir
-
-
-def is_sweep(folder: Path) -> bool:
-    """A KerasTuner sweep folder (`tune-<time>-<id>`), as opposed to a training run."""
-    return folder.name.startswith("tune-") or (folder / "keras_tuner").is_dir()
 
 
 def point_latest(run_dir: Path, name: str = "latest") -> None:
@@ -123,67 +114,14 @@ def open_run(run_dir: str | Path) -> tuple[Path, Config]:
     if not config_path.is_file():
         raise UserError(f"{run_dir} is not a run folder (no config.yaml in it).")
     raw = config_module.read_yaml(config_path)
-    global ACTIVE
-    ACTIVE = run_dir
     return run_dir, config_module.from_dict(raw, name=raw.get("name", ""))
 
 
-@contextlib.contextmanager
-def atomic_path(path: Path):
-    """A temporary name beside `path` (same suffix, so savers that check it are content), renamed
-    over `path` once the block has written it: a kill at any instant leaves the old file or the
-    new one, never half of one."""
-    temporary = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.tmp{path.suffix}")
-    try:
-        yield temporary
-        os.replace(temporary, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-
-
-def cache_dir(output_dir: str | Path, kind: str) -> Path:
-    """`output.dir/.cache/<kind>/`: results that depend on the data alone (the scikit-learn
-    reference, the GAN's quality classifier), kept by a fingerprint of their data."""
-    return Path(output_dir) / ".cache" / kind
-
-
-def write_text(path: Path, text: str) -> None:
-    """Atomically: a temporary file, then a rename, so a kill never leaves half a file."""
-    with atomic_path(path) as temporary:
-        temporary.write_text(text, encoding="utf-8")
-
-
-def save_model(model, path: Path) -> None:
-    """`model.save`, atomically (Keras writes the .keras archive in place)."""
-    with atomic_path(path) as temporary:
-        model.save(temporary)
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
-
-
-def read_labels(run_dir: Path) -> list[str] | None:
-    """The class names a run was trained with, in label order (None: not a classifier)."""
-    path = run_dir / "labels.txt"
-    if not path.is_file():
-        return None
-    return path.read_text(encoding="utf-8").splitlines()
-
-
-def read_history(path: Path) -> list[dict[str, str]]:
-    """history.csv's rows; a row cut short by a kill (missing fields) is dropped."""
-    if not path.is_file():
-        return []
-    with open(path, newline="", encoding="utf-8") as file:
-        return [row for row in csv.DictReader(file) if None not in row.values()]
-
-
-def backup_epoch(backup_dir: Path) -> int:
+def backup_epoch(backup_dir: Path, run_dir: Path | None = None) -> int:
     """Epochs BackupAndRestore has finished and saved (0 when there is no backup). Keras writes
     the backup in place, keeping the previous one as `.bkp` copies; a kill in the middle of a
-    write leaves the pair to fall back on, which is then put back in place."""
+    write leaves the pair to fall back on, which is then put back in place. `run_dir`: the run
+    the error for a backup past repair names (None: the backup folder)."""
     metadata = backup_dir / "training_metadata.json"
     if not metadata.is_file():
         return 0
@@ -195,7 +133,7 @@ def backup_epoch(backup_dir: Path) -> int:
         try:
             epoch = read_epoch(previous)
         except (OSError, ValueError, KeyError, TypeError):
-            raise damaged_backup(backup_dir, error) from None
+            raise damaged_backup(run_dir, backup_dir, error) from None
         if weights.is_file():
             shutil.copyfile(weights, backup_dir / "latest.weights.h5")
         shutil.copyfile(previous, metadata)
@@ -206,11 +144,13 @@ def read_epoch(metadata: Path) -> int:
     return int(json.loads(metadata.read_text(encoding="utf-8"))["epoch"])
 
 
-def damaged_backup(backup_dir: Path, error: BaseException) -> UserError:
-    run_dir = ACTIVE or backup_dir
+def damaged_backup(run_dir: Path | None, backup_dir: Path, error: BaseException) -> UserError:
+    """The error for a backup that cannot be read, offering to train `run_dir` (None: the
+    backup folder) again from its first epoch."""
     return UserError(
         f"the backup in {backup_dir} cannot be read ({type(error).__name__}); "
-        f"`cookbook train --resume {run_dir} --restart` trains this run again from epoch 1."
+        f"`cookbook train --resume {run_dir or backup_dir} --restart` trains this run again "
+        "from epoch 1."
     )
 
 

@@ -1,6 +1,6 @@
 """The backup callback's schedule, on a real Keras fit: a backup every epoch with interval 0,
 only the last epoch's with a long interval, and an early stop backed up as finished; best.keras
-written with the backups, holding the best epoch's weights."""
+written with the backups, holding the best epoch's weights; a backup past repair names its run."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import pytest
 
+from common.errors import UserError
 from common.training import runs
 from common.training.callbacks import CheckedBackupAndRestore, SaveBest
 
@@ -112,3 +113,13 @@ def test_best_keras_is_written_with_the_backup_and_holds_the_best_epoch(tmp_path
     for now, last in zip(model.get_weights(), scripted.weights[-1], strict=True):
         np.testing.assert_array_equal(now, last)
     assert saver.best == 1.0 and not saver.unwritten
+
+
+def test_a_damaged_backup_offers_to_train_its_run_again(tmp_path):
+    run_dir = tmp_path / "run"
+    backup = run_dir / "backup" / "chief" / "holdout"
+    backup.mkdir(parents=True)
+    (backup / "training_metadata.json").write_text("{cut short")
+    with pytest.raises(UserError) as error:
+        runs.backup_epoch(backup, run_dir)
+    assert f"`cookbook train --resume {run_dir} --restart`" in str(error.value)

@@ -1,29 +1,44 @@
-"""`driver.build`: the model comes back compiled with its optimizer's slots already made, so the
-first trace of the train step creates no variable (inside the trace each one costs a `cond`)."""
+"""`driver.train` stopped by Ctrl-C or SIGTERM: once the run folder is known the stop is a
+`RunStopped` that names it (the CLI's resume hint); before, it stays a bare interrupt."""
 
 from __future__ import annotations
 
-import keras
+import pytest
 
 from common.config import load_config
-from common.data import sources, splits
+from common.errors import RunStopped, Terminated
 from common.training import driver
-from common.training.recipe import load_recipe
 
 
-def test_the_optimizer_is_built_before_the_first_training_step():
-    config = load_config("convnet", ["model.filters=[4, 8]", "trainer.epochs=1"])
-    strategy = driver.set_up(config)
-    recipe = load_recipe(config.recipe)
-    dataset = sources.load(config.data, config.split_seed, stratify=True)
-    split = splits.holdout(dataset, config.data, config.split_seed, True)
-    model = driver.build(recipe, config, strategy, split, epochs=1)
-    assert model.optimizer.built
-    slots = {variable.path for variable in model.optimizer.variables}
-    # Adam: a first and a second moment for every trainable weight, plus its step counters.
-    assert len(slots) >= 2 * len(model.trainable_variables)
-    data = recipe.make_dataset(split.x_train[:64], split.y_train[:64], config, True)
-    model.fit(data, shuffle=False, verbose=0)  # tf.data shuffles, as in the driver
-    assert {variable.path for variable in model.optimizer.variables} == slots
-    assert int(model.optimizer.iterations) == 2
-    keras.backend.clear_session()
+def raises(stop: BaseException):
+    def stopped(*args, **kwargs):
+        raise stop
+
+    return stopped
+
+
+@pytest.fixture
+def config(tmp_path):
+    return load_config("binary", [f"output.dir={tmp_path}", "trainer.epochs=1"])
+
+
+def test_a_stop_in_training_names_the_new_run_folder(config, tmp_path, monkeypatch):
+    monkeypatch.setattr(driver, "train_and_score", raises(KeyboardInterrupt()))
+    with pytest.raises(RunStopped) as stop:
+        driver.train(config)
+    assert stop.value.command == "train" and not stop.value.terminated
+    assert stop.value.run_dir == (tmp_path / "binary" / "latest").resolve()
+    assert (stop.value.run_dir / "config.yaml").is_file()  # kept: it resumes
+
+
+def test_a_resumed_run_is_named_from_the_start(config, tmp_path, monkeypatch):
+    monkeypatch.setattr(driver, "set_up", raises(Terminated()))
+    with pytest.raises(RunStopped) as stop:
+        driver.train(config, tmp_path / "run")
+    assert stop.value.run_dir == tmp_path / "run" and stop.value.terminated
+
+
+def test_a_stop_before_there_is_a_run_folder_stays_an_interrupt(config, monkeypatch):
+    monkeypatch.setattr(driver, "set_up", raises(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        driver.train(config)

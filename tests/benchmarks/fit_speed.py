@@ -27,16 +27,16 @@ def main(argv: list[str]) -> None:
 
     from common.config import load_config
     from common.data import splits
-    from common.training import driver
+    from common.training import fitting, startup
     from common.training.recipe import load_recipe
 
     config = load_config(name, [f"trainer.epochs={epochs}", *overrides])
-    strategy = driver.set_up(config)
+    strategy = startup.set_up(config)
     recipe = load_recipe(config.recipe)
     dataset = recipe.dataset(config)
     split = splits.final_model_split(dataset, config.data, config.split_seed, recipe.stratify)
-    model = driver.build(recipe, config, strategy, split, epochs)
-    data = recipe.make_dataset(split.x_train, split.y_train, config, True)
+    model = fitting.build(recipe, config, strategy, split, epochs)
+    data = recipe.batches(split.x_train, split.y_train, config, True)
     ends: list[float] = []
     timer = keras.callbacks.LambdaCallback(
         on_epoch_end=lambda epoch, logs: ends.append(time.time())

@@ -36,10 +36,7 @@ import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
 from common.config import load_config  # noqa: E402
-from common.data import (
-    sources,  # noqa: E402
-    splits,  # noqa: E402
-)
+from common.data import catalogue, splits  # noqa: E402
 from common.training.driver import train  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +57,7 @@ def median_seconds(function, repeats: int) -> float:
 def plain_keras_binary(epochs: int, output: Path) -> None:
     """What a keras.io example would do for the binary recipe: same data, split, model."""
     config = load_config("binary")
-    data = sources.load(config.data, config.seed, stratify=True)
+    data = catalogue.load(config.data, config.seed, stratify=True)
     split = splits.holdout(data, config.data, config.seed, stratify=True)
     keras.utils.set_random_seed(config.seed)
     inputs = keras.Input(shape=(split.x_train.shape[1],))

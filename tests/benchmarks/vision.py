@@ -20,7 +20,7 @@ import keras
 from keras import layers
 
 from common.config import load_config
-from common.data import sources, splits
+from common.data import catalogue, splits
 from common.modeling import vision
 from common.training.driver import train
 
@@ -69,7 +69,7 @@ def _cookbook(name: str, output: Path, *overrides: str) -> Callable[[int], None]
 
 def _data(name: str):
     config = load_config(name)
-    dataset = sources.load(config.data, config.seed, stratify=True)
+    dataset = catalogue.load(config.data, config.seed, stratify=True)
     return config, dataset, splits.holdout(dataset, config.data, config.seed, stratify=True)
 
 

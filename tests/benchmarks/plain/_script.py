@@ -19,10 +19,10 @@ import keras
 
 from common.config import load_config
 from common.config.schema import Config
-from common.data import sources, splits
-from common.data.sources import Dataset
+from common.data import catalogue, splits
+from common.data.dataset import Dataset
 from common.data.splits import Split
-from common.training.recipe import STRATIFIED_TASKS
+from common.training.defaults import STRATIFIED_TASKS
 
 
 def arguments(recipe: str) -> argparse.Namespace:
@@ -43,7 +43,7 @@ def load(recipe: str, task: str, epochs: int) -> tuple[Config, Dataset, Split]:
     holdout split, drawn exactly as the driver draws them."""
     config = load_config(recipe, [f"trainer.epochs={epochs}"])
     stratify = task in STRATIFIED_TASKS
-    dataset = sources.load(config.data, config.split_seed, stratify=stratify)
+    dataset = catalogue.load(config.data, config.split_seed, stratify=stratify)
     return config, dataset, splits.holdout(dataset, config.data, config.split_seed, stratify)
 
 

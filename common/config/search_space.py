@@ -1,33 +1,30 @@
-"""The `tune.space` syntax: config keys mapped to KerasTuner hyperparameters.
+"""The `tune.space` grammar: which config keys a sweep searches, and over which values.
 
     tune:
       space:
-        model.units:             {choice: [[16, 16], [64, 64]]}          -> hp.Choice
-        optimizer.learning_rate: {float: [1.0e-4, 1.0e-2], sampling: log} -> hp.Float
+        model.units:             {choice: [[16, 16], [64, 64]]}
+        optimizer.learning_rate: {float: [1.0e-4, 1.0e-2], sampling: log}
         model.dropout:           {float: [0.0, 0.5], step: 0.1}
-        data.batch_size:         {int: [16, 64], step: 16}               -> hp.Int
-        model.batch_norm:        {boolean: true}                         -> hp.Boolean
+        data.batch_size:         {int: [16, 64], step: 16}
+        model.batch_norm:        {boolean: true}
 
 Any config key can be searched, written dotted as above or nested (`model: {units: ...}`),
 which is what a command-line override such as `tune.space.model.units={choice: [[8], [16]]}`
 produces. `sampling` is linear, log or reverse_log; with log sampling, `step` multiplies.
 
 A trial is the base config plus one `key=value` override per entry, exactly what the command
-line would take, so every trial value goes through the same strict loader as every config
-(`common.config` checks each choice, and both ends of each range, when the config loads).
-KerasTuner's `hp.Choice` holds only scalars of one type, so choices of lists, sections, nulls,
-booleans or mixed types travel through KerasTuner as their YAML text (`"[16, 16]"`), which is
-also what the leaderboard and the TensorBoard HParams dashboard show.
-
-The hyperparameter's default is the base config's value when it lies in the space, so the grid
-tuner tries the config as it stands first. No TensorFlow here: config errors answer instantly.
+line would take, so every trial value goes through the same strict loader as every config:
+`common.config.loading` checks each choice, and both ends of each range, when the config loads.
+Turning entries into KerasTuner hyperparameters is `common.tuning.hyperparameters`.
+No TensorFlow here: config errors answer instantly.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,13 +48,14 @@ def yaml_text(value: Any) -> str:
     return text.removesuffix("...\n").strip()
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One searched key: its KerasTuner hyperparameter, and how values map back to the config."""
+    """One searched key: its kind of spec, the values or range it spans, and the base config's
+    value (`current`)."""
 
     key: str
     kind: str
@@ -68,12 +66,6 @@ class Entry:
     sampling: str = "linear"
     current: Any = None  # the base config's value
 
-    @property
-    def as_text(self) -> bool:
-        """Whether this choice travels through KerasTuner as YAML text (see the module doc)."""
-        types = {type(value) for value in self.values}
-        return self.kind == "choice" and types not in ({int}, {float}, {str})
-
     def candidates(self) -> list[Any]:
         """The values the loader must accept: every choice, both ends of a range."""
         if self.kind == "choice":
@@ -81,39 +73,6 @@ class Entry:
         if self.kind == "boolean":
             return [True, False]
         return [self.low, self.high]
-
-    def declare(self, hp) -> Any:
-        """Register this entry on a `keras_tuner.HyperParameters` and return the trial's value."""
-        if self.kind == "choice":
-            values = [yaml_text(v) for v in self.values] if self.as_text else list(self.values)
-            current = yaml_text(self.current) if self.as_text else self.current
-            return hp.Choice(self.key, values, default=current if current in values else None)
-        if self.kind == "boolean":
-            return hp.Boolean(self.key, default=self.current is True)
-        number = float if self.kind == "float" else int
-        fits = _is_number(self.current) and self.low <= self.current <= self.high
-        default = number(self.current) if fits and number(self.current) == self.current else None
-        declare = hp.Float if self.kind == "float" else hp.Int
-        return declare(
-            self.key, self.low, self.high, step=self.step, sampling=self.sampling, default=default
-        )
-
-    def decode(self, value: Any) -> Any:
-        """A KerasTuner value back as the config value it stands for."""
-        if self.as_text:
-            return yaml.safe_load(value)
-        if self.kind == "float":
-            return float(f"{value:.12g}")  # 0.30000000000000004 (a stepped range) -> 0.3
-        return value
-
-    def override(self, value: Any) -> str:
-        """`model.units=[16, 16]` for the KerasTuner value `"[16, 16]"`."""
-        return f"{self.key}={yaml_text(self.decode(value))}"
-
-
-def trial_overrides(entries: list[Entry], values: Mapping[str, Any]) -> list[str]:
-    """The command-line overrides that turn the base config into this trial's config."""
-    return [entry.override(values[entry.key]) for entry in entries if entry.key in values]
 
 
 # --------------------------------------------------------------------------------------------
@@ -164,7 +123,7 @@ def _bounds(key: str, kind: str, given: Any) -> tuple[float, float]:
         if kind == "float" and isinstance(bound, str):  # YAML 1.1 reads 1e-4 as a string
             with contextlib.suppress(ValueError):
                 bound = float(bound)
-        valid = isinstance(bound, int) if kind == "int" else _is_number(bound)
+        valid = isinstance(bound, int) if kind == "int" else is_number(bound)
         if not valid or isinstance(bound, bool):
             raise ConfigError(where, f"{kind} bounds must be {kind}s, got {bound!r}.")
         bounds.append(float(bound) if kind == "float" else bound)
@@ -175,7 +134,7 @@ def _bounds(key: str, kind: str, given: Any) -> tuple[float, float]:
 
 
 def parse_entry(key: str, spec: Any, current: Any) -> Entry:
-    """Check one spec's own syntax; whether its values fit `key` is `common.config`'s check."""
+    """Check one spec's own syntax; whether its values fit `key` is the loader's check."""
     where = f"tune.space.{key}"
     if key.split(".")[0] in FIXED:
         raise ConfigError(where, f"cannot be tuned: a sweep keeps {', '.join(FIXED)} fixed.")
@@ -211,7 +170,7 @@ def parse_entry(key: str, spec: Any, current: Any) -> Entry:
         raise ConfigError(where, f"{sampling} sampling needs positive bounds, got low={low}.")
     step = spec.get("step")
     if step is not None:
-        if not _is_number(step) or step <= 0 or (kind == "int" and not isinstance(step, int)):
+        if not is_number(step) or step <= 0 or (kind == "int" and not isinstance(step, int)):
             raise ConfigError(where, f"step must be a positive {kind}, got {step!r}.")
         if sampling != "linear" and step <= 1:
             raise ConfigError(where, f"with {sampling} sampling, step multiplies: it must be > 1.")
@@ -227,6 +186,16 @@ def parse(space: dict[str, Any], config: dict[str, Any]) -> list[Entry]:
         entries.pop(key, None)
         entries[key] = parse_entry(key, spec, _lookup(config, key))
     return list(entries.values())
+
+
+def entries(config: Config) -> list[Entry]:
+    """The searched keys of `config`'s `tune.space`."""
+    return parse(config.tune.space, dataclasses.asdict(config))
+
+
+# --------------------------------------------------------------------------------------------
+# What a sweep needs beyond the space
+# --------------------------------------------------------------------------------------------
 
 
 def direction(config: Config) -> str:
@@ -245,9 +214,7 @@ def check_sweep(config: Config) -> None:
             f"tune.space: {{optimizer.learning_rate: {{float: [1.0e-4, 1.0e-2], sampling: log}}}}. "
             f"Specs: {EXAMPLE}.",
         )
-    from common.config import to_dict
-
-    searched = {entry.key for entry in parse(config.tune.space, to_dict(config))}
+    searched = {entry.key for entry in entries(config)}
     validated = config.data.validation_split > 0 or "data.validation_split" in searched
     if config.tune.objective.startswith("val_") and not validated:
         raise ConfigError(

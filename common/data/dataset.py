@@ -1,0 +1,75 @@
+"""What every named source returns: a `Dataset` of train and test examples, and the two ways
+of cutting one (rows by position, a seeded holdout).
+
+Kept apart from the sources so that the splits, the recipes and the reports can name the type
+without importing any loader, and so that every source module can build one without importing
+the catalogue that lists them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from common.config.schema import DataConfig
+from common.errors import UserError
+
+
+@dataclass
+class Dataset:
+    """Train and test examples; validation is carved out of train by `common.data.splits`,
+    unless the source gives it (`x_val`, `y_val`: an image folder's validation/ sub-folder).
+    `x_*` are arrays, a DataFrame (a table) or a FileSet (files that stream)."""
+
+    x_train: Any
+    y_train: np.ndarray
+    x_test: Any
+    y_test: np.ndarray
+    class_names: list[str] | None = None
+    x_val: Any = None
+    y_val: np.ndarray | None = None
+
+    @property
+    def num_classes(self) -> int | None:
+        return len(self.class_names) if self.class_names else None
+
+
+# A source's loader: (the dataset's name, the data section, the split seed, whether to keep
+# class proportions in the test split) -> its Dataset.
+Loader = Callable[[str, DataConfig, int, bool], Dataset]
+
+
+def take(x: Any, index: np.ndarray) -> Any:
+    """Rows `index` of arrays, a DataFrame or a FileSet."""
+    if hasattr(x, "iloc"):
+        return x.iloc[index].reset_index(drop=True)
+    return x[index]
+
+
+def holdout_split(x: Any, y: np.ndarray, fraction: float, seed: int, stratify: bool):
+    """(x_kept, x_held, y_kept, y_held): a seeded, optionally stratified cut of `fraction`."""
+    from sklearn.model_selection import train_test_split  # lazy: config checks stay instant
+
+    if len(x) != len(y):
+        raise UserError(
+            f"the inputs hold {len(x)} examples but the targets {len(y)}; give one target per "
+            "example."
+        )
+    try:
+        kept, held = train_test_split(
+            np.arange(len(y)),
+            test_size=fraction,
+            random_state=seed,
+            stratify=y if stratify else None,
+        )
+    except ValueError as error:  # too few examples (per class) for the fraction asked
+        reason = " ".join(str(error).split())  # scikit-learn's messages may span lines
+        raise UserError(
+            f"{len(y)} examples are too few to hold out {fraction:.0%} of them"
+            f"{' with every class on both sides' if stratify else ''} ({reason}). "
+            "Bring more data, or change data.test_split / data.validation_split."
+        ) from None
+    return take(x, kept), take(x, held), y[kept], y[held]

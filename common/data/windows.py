@@ -1,0 +1,144 @@
+"""Windows of a time series, made on the fly: what the rnn recipe trains on, and the
+persistence forecasts ("last value", "same time yesterday") a model must beat.
+
+A series stays in memory whole, as rows x features, and is never copied into an array of
+windows (Jena's 420,000 rows would make 1.4 GB of them). A `WindowSet` stands in for that array
+wherever the driver takes one: it has a length (the number of windows), a shape (windows,
+sequence_length, features) and targets, and its `dataset()` makes the windows batch by batch
+with `keras.utils.timeseries_dataset_from_array`.
+
+    window of sequence_length steps, one every sampling_rate rows     target
+    |x . . x . . x . . x|  . . . . . (horizon steps of sampling_rate rows) . . .  y
+
+This module imports TensorFlow only when windows are batched (config checks import it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from common.errors import UserError
+
+
+@dataclass(frozen=True, eq=False)
+class WindowSet:
+    """The windows of one part of a series, made on the fly; what `len`, `.shape` and the
+    splits see instead of an array of windows.
+
+    `rows` are the rows of the targets (a `range`: a contiguous part, or every k-th row of it
+    after slicing with a step). The window of target row t reads rows t - delay, ...,
+    t - horizon * sampling_rate, one every `sampling_rate`."""
+
+    series: np.ndarray  # (rows, features) float32: the whole series, shared by every part
+    target: np.ndarray  # (rows,) float32: the target column, in its own units
+    times: np.ndarray  # (rows,) datetime64: the time of each row
+    rows: range
+    sequence_length: int
+    sampling_rate: int
+    horizon: int
+    feature_names: tuple[str, ...] = ()
+    rows_per_day: int | None = None  # sub-daily series with a regular step; else None
+
+    @property
+    def delay(self) -> int:
+        """Rows from a window's first row to its target."""
+        return (self.sequence_length - 1 + self.horizon) * self.sampling_rate
+
+    @property
+    def ahead(self) -> int:
+        """Rows from a window's last row to its target."""
+        return self.horizon * self.sampling_rate
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return (len(self), self.sequence_length, self.series.shape[1])
+
+    @property
+    def row_index(self) -> np.ndarray:
+        """`rows` as an integer array (the target row of each window)."""
+        return np.arange(self.rows.start, self.rows.stop, self.rows.step, dtype=np.int64)
+
+    @property
+    def y(self) -> np.ndarray:
+        return self.target[self.row_index]
+
+    @property
+    def target_times(self) -> np.ndarray:
+        return self.times[self.row_index]
+
+    @property
+    def first_input_times(self) -> np.ndarray:
+        return self.times[self.row_index - self.delay]
+
+    @property
+    def rows_read(self) -> np.ndarray:
+        """The rows the windows read, from the first window's first row to the last window's
+        last row: the training statistics come from these."""
+        if not len(self):
+            return self.series[:0]
+        return self.series[self.rows[0] - self.delay : self.rows[-1] - self.ahead + 1]
+
+    def __getitem__(self, index: slice) -> WindowSet:
+        """A slice of the windows (`[:100]`, `[::6]`): still windows made on the fly."""
+        if not isinstance(index, slice) or (index.step or 1) < 1:
+            raise TypeError("a WindowSet takes slices with a positive step only")
+        return replace(self, rows=self.rows[index])
+
+    def __array__(self, *args, **kwargs):
+        raise UserError(
+            "a time series is cut into windows by the rnn recipe; train it with `recipe: rnn` "
+            "(see configs/rnn.yaml)."
+        )
+
+    def dataset(self, batch_size: int, shuffle: bool = False, seed: int = 0, labelled: bool = True):
+        """(window, target) batches by `keras.utils.timeseries_dataset_from_array`, over the
+        rows these windows read: shuffled (when asked) among these windows only."""
+        import keras  # lazy: config checks import this module without TensorFlow
+        import tensorflow as tf
+
+        first, last = self.rows[0], self.rows[-1]
+        step = self.rows.step if len(self) > 1 else 1
+        dataset = keras.utils.timeseries_dataset_from_array(
+            self.series[first - self.delay : last - self.ahead + 1],
+            # targets[j] belongs to the window starting at row first - delay + j
+            self.target[first : last + 1] if labelled else None,
+            sequence_length=self.sequence_length,
+            sequence_stride=step,
+            sampling_rate=self.sampling_rate,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+        )
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = (
+            tf.data.experimental.AutoShardPolicy.DATA
+        )
+        return dataset.with_options(options).prefetch(tf.data.AUTOTUNE)
+
+
+# --------------------------------------------------------------------------------------------
+# Persistence: the common-sense forecasts to beat
+# --------------------------------------------------------------------------------------------
+
+
+def persistence(windows: WindowSet) -> dict[str, np.ndarray]:
+    """Forecasts from each window alone, in the target's units: "last value" (the target's
+    value at the window's last step), and for sub-daily series "same time yesterday" (the
+    value one day before the target time, when the window holds it as one of its steps: it
+    keeps the daily cycle that the last value misses)."""
+    rows = windows.row_index
+    forecasts = {"last value": windows.target[rows - windows.ahead]}
+    day = windows.rows_per_day
+    if day and day > 1:
+        days_back = -(-windows.ahead // day)  # the latest same time of day at or before the end
+        back = days_back * day
+        inside = back <= windows.delay and (windows.delay - back) % windows.sampling_rate == 0
+        if inside and back != windows.ahead:
+            name = "same time yesterday" if days_back == 1 else f"same time {days_back} days ago"
+            forecasts[name] = windows.target[rows - back]
+    return forecasts
