@@ -69,9 +69,10 @@ bench: $(STAMP) ## Every recipe against a plain Keras script (~50 min; ARGS="--o
 bench-memory: $(STAMP) ## Peak memory of one epoch on 2,000 vs 40,000 images; writes BENCHMARKS.md
 	$(BIN)/python -m tests.benchmarks.memory
 
-lint: $(STAMP) ## ruff check and format check
+lint: $(STAMP) ## ruff check, format check, and the import layers of common/ (pyproject.toml)
 	$(BIN)/ruff check common recipes tests
 	$(BIN)/ruff format --check common recipes tests
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## Format the code with ruff
 	$(BIN)/ruff format common recipes tests
