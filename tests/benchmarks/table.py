@@ -76,7 +76,7 @@ def plain_keras_binary(epochs: int, output: Path) -> None:
         split.y_train,
         batch_size=32,
         epochs=epochs,
-        validation_data=(split.x_val, split.y_val),
+        validation_data=(split.x_val, split.y_val) if split.has_validation else None,
         verbose=0,
     )
     model.evaluate(data.x_test, data.y_test, verbose=0)
