@@ -18,8 +18,18 @@ def start_tensorflow() -> None:
     "failed call to cuInit" on a machine without a GPU: noise that reads like a failure). The
     process's stderr is pointed at /dev/null while TensorFlow loads and finds its devices,
     then restored; `--verbose` keeps everything."""
-    if os.environ.get(VERBOSE):
-        return
+    if not os.environ.get(VERBOSE):
+        _quietly_import_tensorflow()
+    import keras  # lazy: as TensorFlow
+
+    # Keras' traceback filtering rebuilds a traceback frame by frame and fails on a frame with
+    # no line number ("TypeError: 'NoneType' object cannot be interpreted as an integer"), which
+    # is where the SIGTERM handler's `Terminated` can land: a stop became a crash with exit 1
+    # instead of 143 and the resume hint. Unfiltered, the stop reaches the CLI as it was raised.
+    keras.config.disable_traceback_filtering()
+
+
+def _quietly_import_tensorflow() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     sys.stderr.flush()
     saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
