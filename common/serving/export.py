@@ -79,13 +79,7 @@ def export(run: str, format: str = "saved_model", quantize: str | None = None) -
             f"--quantize needs --format tflite: cookbook export {run} --format tflite "
             f"--quantize {quantize}."
         )
-    finished = open_finished(run)
-    run_dir, config, recipe, model = (
-        finished.run_dir,
-        finished.config,
-        finished.recipe,
-        finished.model,
-    )
+    run_dir, config, recipe, model = open_finished(run)
     set_up(config)
     if format == "saved_model":
         destination, name = save_saved_model(model, run_dir), "saved_model"

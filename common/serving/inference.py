@@ -9,8 +9,8 @@ imputation, vocabularies, rescaling) is inside the model, so exports take raw in
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import keras
 
@@ -23,8 +23,7 @@ from common.training.results import load_model
 from common.training.startup import set_up
 
 
-@dataclass(frozen=True)
-class FinishedRun:
+class FinishedRun(NamedTuple):
     """A finished run, opened: its folder, resolved config, recipe and best.keras."""
 
     run_dir: Path
@@ -45,11 +44,10 @@ def open_finished(run: str) -> FinishedRun:
 
 def evaluate(run: str) -> dict[str, float]:
     """The test split's metrics for the run's best.keras, with the baseline recorded at training."""
-    finished = open_finished(run)
-    run_dir, config, recipe = finished.run_dir, finished.config, finished.recipe
+    run_dir, config, recipe, model = open_finished(run)
     set_up(config)
     dataset = recipe.dataset(config)
-    scores = evaluate_split(recipe, config, finished.model, dataset.x_test, dataset.y_test)
+    scores = evaluate_split(recipe, config, model, dataset.x_test, dataset.y_test)
     recorded = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
     print(f"{run_dir}: {config.name} ({config.recipe}), best.keras on the test split")
     print(f"{'test':<14} {'model':>10} {'baseline':>12}")

@@ -161,13 +161,7 @@ def run_task(run_dir: Path, default: str) -> str:
 def predict(run: str, inputs: list[str], output: str | None = None) -> str:
     """Predictions of the run's best.keras for raw `inputs`, as CSV text (also written to
     `output` when given)."""
-    finished = open_finished(run)
-    run_dir, config, recipe, model = (
-        finished.run_dir,
-        finished.config,
-        finished.recipe,
-        finished.model,
-    )
+    run_dir, config, recipe, model = open_finished(run)
     task = run_task(run_dir, recipe.task)
     if task not in ("binary", "multiclass", "multilabel", "regression"):
         raise UserError(
