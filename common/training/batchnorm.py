@@ -24,6 +24,8 @@ import math
 import keras
 import numpy as np
 
+from common.modeling import tasks
+
 MOMENTUM = 0.99  # Keras' default; the layers' own momentum is used when it differs
 RESIDUE = 1e-3  # the weight of the initial statistics that is still acceptable
 MAX_BATCHES = 200  # a larger dataset trains long enough to wash the start out anyway
@@ -47,6 +49,25 @@ def start_residue(layers: list[keras.layers.BatchNormalization], steps: int) -> 
 def needs_recalibration(model: keras.Model, steps: int) -> bool:
     layers = batchnorm_layers(model)
     return bool(layers) and start_residue(layers, steps) > RESIDUE
+
+
+def planned_steps(train_data, epochs: int) -> int:
+    """Training steps in `epochs` epochs of `train_data` (a large number if it is unknown)."""
+    steps = int(train_data.cardinality())
+    return steps * epochs if steps > 0 else 1 << 30
+
+
+def recalibration(
+    model: keras.Model, train_data, epochs: int, task: str, replicas: int
+) -> list[keras.callbacks.Callback]:
+    """The callbacks a fit of `model` on `train_data` for `epochs` needs for its BatchNorm
+    statistics: a `RecalibrateBatchNorm` to put first, or none. Runs and tuning trials both
+    use it, so a trial's validation score is the one its run would have."""
+    if task not in tasks.TASKS or replicas != 1:
+        return []
+    if not needs_recalibration(model, planned_steps(train_data, epochs)):
+        return []
+    return [RecalibrateBatchNorm(train_data)]
 
 
 class RecalibrateBatchNorm(keras.callbacks.Callback):

@@ -25,7 +25,6 @@ from common.config.run_info import RunInfo
 from common.config.schema import Config, ScheduleConfig, higher_is_better
 from common.data.splits import Split
 from common.errors import UserError
-from common.modeling import tasks
 from common.modeling.optimizers import make_optimizer
 from common.reporting import run_files
 from common.training import batchnorm, runs
@@ -116,10 +115,8 @@ def fit(
         recipe.batches(split.x_val, split.y_val, config, False) if split.has_validation else None
     )
     phases = [(0, epochs, backups[0])]
-    recalibrate = (
-        recipe.task in tasks.TASKS
-        and strategy.num_replicas_in_sync == 1
-        and batchnorm.needs_recalibration(model, planned_steps(train_data, epochs))
+    recalibration = batchnorm.recalibration(
+        model, train_data, epochs, recipe.task, strategy.num_replicas_in_sync
     )
     if fine_tune.epochs:
         phases.append((epochs, epochs + fine_tune.epochs, backups[1]))
@@ -144,9 +141,9 @@ def fit(
             save_models,
             first,
             run_dir=workspace.run_dir,
-        ) + recipe.callbacks(run, split)
-        if recalibrate:  # first: validation and the checkpoints see the recalibrated model
-            callbacks.insert(0, batchnorm.RecalibrateBatchNorm(train_data))
+        )
+        # Recalibration first: validation and the checkpoints see the recalibrated model.
+        callbacks = recalibration + callbacks + recipe.callbacks(run, split)
         savers += [c for c in callbacks if isinstance(c, callbacks_module.SaveBest)]
         # Keras keeps the epoch a BackupAndRestore restored (`_initial_epoch`) across fits: a
         # fine-tuning phase would start at phase 1's resumed epoch instead of its own first.
@@ -174,12 +171,6 @@ def fit(
     # Without validation data, best.keras is last.keras: the model as training left it.
     holds_best = best is not None or (save_models and not split.has_validation)
     return Fitted(model, history, holds_best)
-
-
-def planned_steps(train_data, epochs: int) -> int:
-    """Training steps in `epochs` epochs of `train_data` (a large number if it is unknown)."""
-    steps = int(train_data.cardinality())
-    return steps * epochs if steps > 0 else 1 << 30
 
 
 def unfreeze_backbone(model: keras.Model, top_layers: int) -> None:

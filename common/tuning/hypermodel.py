@@ -22,7 +22,7 @@ from common.config.search_space import yaml_text
 from common.data import splits
 from common.data.splits import Split
 from common.errors import ConfigError
-from common.training import fitting
+from common.training import batchnorm, fitting
 from common.training.callbacks import control_callbacks
 from common.training.recipe import load_recipe
 from common.tuning import hyperparameters
@@ -94,12 +94,21 @@ class ConfigHyperModel(keras_tuner.HyperModel):
             if split.has_validation
             else None
         )
+        train_data = self.recipe.batches(split.x_train, split.y_train, config, True)
+        epochs = epochs or self.epochs(config)
+        recalibration = batchnorm.recalibration(
+            model, train_data, epochs, self.recipe.task, self.strategy.num_replicas_in_sync
+        )
         history = model.fit(
-            self.recipe.batches(split.x_train, split.y_train, config, True),
+            train_data,
             validation_data=validation,
-            epochs=epochs or self.epochs(config),
+            epochs=epochs,
             initial_epoch=initial_epoch,
-            callbacks=[*callbacks, *control_callbacks(config, split.has_validation)],
+            callbacks=[
+                *recalibration,  # first: the trial's validation score sees recalibrated BatchNorm
+                *callbacks,
+                *control_callbacks(config, split.has_validation),
+            ],
             class_weight=fitting.class_weights(config, split, self.recipe.task),
             shuffle=False,  # tf.data shuffles
             verbose=config.trainer.verbose,
