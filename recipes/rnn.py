@@ -7,12 +7,17 @@ classifying whole sequences (rows of pixels, reviews as words).
 
 Forecasting (the default: Seattle's daily weather, bundled with vega_datasets, offline):
 
-1. Know the baseline first. Persistence, the last value (and for sub-daily data the value at
-   the same time yesterday), is scored in the target's own units, like the model. Next-day
+1. Know the baseline first: the better, on the training windows, of persistence (the last
+   value) and the seasonal-naive forecast (the same point one season ago; the season from
+   `data.season` or the time column's step: 7 days, 12 months, 52 weeks, 4 quarters, a day
+   of a sub-daily series), scored in the target's own units, like the model. Next-day
    temperature is hard to beat: tomorrow is mostly today. Three days ahead, a model can win.
 2. Split in time order, never shuffled across the split: train on the past, validate on
    later data, test on the latest data. Training windows are shuffled among themselves only.
-   Normalisation statistics come from the training rows, inside the model.
+   The model predicts the change from the window's last value, reading each window relative
+   to its last step (log ratios for a positive target), so a trend that carries the test
+   period above every training level reads as the changes it was trained on
+   (`common.modeling.forecasting`). It starts as the baseline and learns what beats it.
 3. Windows are made on the fly by `keras.utils.timeseries_dataset_from_array`
    (`data.sequence_length` steps, one every `data.sampling_rate` rows, the target
    `data.horizon` steps after the last), so the series is never copied into an array of
@@ -33,7 +38,8 @@ residual connection and layer normalization.
 
 TASK is "multiclass": classification uses the standard softmax head, loss, metrics,
 majority-class baseline and `cookbook predict` with class names. Forecasting replaces the
-head, loss (MSE), metric (MAE) and baseline (persistence) through the hooks below, and
+head, loss (MSE), metric (MAE), baseline (persistence or seasonal-naive) and reference (an
+autoregression of the changes, `common.reporting.series_reference`) through the hooks below, and
 records "task": "regression" in metrics.json.
 """
 
@@ -50,9 +56,9 @@ from common.data.dataset import Dataset
 from common.data.files import FileSet
 from common.data.sequences import TextSequences
 from common.data.splits import Split
-from common.data.windows import WindowSet, persistence
+from common.data.windows import WindowSet, mean_absolute_errors, naive_step, persistence
 from common.errors import ConfigError
-from common.modeling import predicting, preprocessing, recurrent, tasks
+from common.modeling import forecasting, predicting, preprocessing, recurrent, tasks
 from common.reporting import plots
 from common.training.defaults import (
     default_baseline,
@@ -130,14 +136,34 @@ def encode(x: keras.KerasTensor, options: Options) -> keras.KerasTensor:
     return x
 
 
-def build_forecaster(windows: WindowSet, targets: np.ndarray, options: Options) -> keras.Model:
-    """Raw windows in, the target in its own units out: normalised inside the model with the
-    training rows' statistics, and the head's bias starts at the training mean."""
+def build_forecaster(windows: WindowSet, options: Options) -> keras.Model:
+    """Raw windows in, the target in its own units out, as the change from the window's last
+    value (`common.modeling.forecasting`): the recurrent layers read each window relative to
+    its last step, scaled by the training windows' spread, so a trend into levels never seen
+    in training reads as the changes it has seen. It starts as the baseline forecast."""
     if options.encoder != "rnn":
         raise ConfigError("model.encoder", "a forecast uses the rnn encoder; set it to rnn.")
+    feature = windows.target_feature
+    ratio = forecasting.reads_ratios(windows)  # a positive target: log ratios
+    log_feature = feature if ratio else None
+    variance = forecasting.change_variance(
+        forecasting.since_last_step(windows.sample(4096), log_feature)
+    )
+    last = windows.target[windows.row_index - windows.ahead]
+    spread = float(np.std(forecasting.target_changes(windows.y, last, ratio))) or 1.0
+    start = forecasting.naive_kernel(
+        windows.shape[1:],
+        variance,
+        spread,
+        naive_step(windows, chosen_persistence(windows)),
+        feature,
+    )
     inputs = keras.Input(shape=windows.shape[1:], name="window")
-    x = preprocessing.standardizer(windows.rows_read)(inputs)
-    outputs = tasks.head(encode(x, options), "regression", targets=targets)
+    relative = forecasting.SinceLastStep(log_feature, name="since_last_step")(inputs)
+    relative = forecasting.change_scaler(variance)(relative)
+    outputs = forecasting.change_output(
+        encode(relative, options), relative, inputs, feature, spread, start, ratio
+    )
     return keras.Model(inputs, outputs, name=FORECASTER)
 
 
@@ -198,7 +224,7 @@ def build_classifier(split: Split, options: Options) -> keras.Model:
 
 def build_model(split: Split, options: Options) -> keras.Model:
     if isinstance(split.x_train, WindowSet):
-        return build_forecaster(split.x_train, split.y_train, options)
+        return build_forecaster(split.x_train, options)
     return build_classifier(split, options)
 
 
@@ -217,15 +243,24 @@ def compile_model(model: keras.Model, optimizer, trainer: TrainerConfig) -> None
 
 
 def chosen_persistence(training: WindowSet) -> str:
-    """The persistence forecast with the lowest MAE on the training windows."""
-    forecasts = persistence(training)
-    return min(forecasts, key=lambda name: np.mean(np.abs(forecasts[name] - training.y)))
+    """The naive forecast (last value or seasonal) with the lowest MAE on the training
+    windows: the baseline a forecaster must beat."""
+    errors = mean_absolute_errors(persistence(training), training.y)
+    return min(errors, key=errors.get)
+
+
+def baseline_forecast(windows: WindowSet, name: str) -> np.ndarray:
+    """The chosen naive forecast; the last value where a seasonal one reaches before the
+    series' first row."""
+    forecasts = persistence(windows)
+    chosen = forecasts[name]
+    return np.where(np.isfinite(chosen), chosen, forecasts["last value"])
 
 
 def baseline(split: Split, x, y: np.ndarray, trainer: TrainerConfig) -> dict[str, float]:
     if not isinstance(x, WindowSet):
         return default_baseline(split, x, y, trainer, task=TASK)
-    forecast = persistence(x)[chosen_persistence(split.x_train)]
+    forecast = baseline_forecast(x, chosen_persistence(split.x_train))
     return tasks.score("regression", y, forecast[:, None], trainer.loss)
 
 
@@ -245,10 +280,11 @@ def report(model: keras.Model, dataset: Dataset, run: RunInfo, test) -> dict:
         )
     )
     predicted = np.asarray(outputs)[:, 0]
-    forecasts = persistence(windows)
     chosen = chosen_persistence(dataset.x_train)
+    forecast = baseline_forecast(windows, chosen)
     model_mae = float(np.mean(np.abs(predicted - windows.y)))
-    naive = {name: float(np.mean(np.abs(f - windows.y))) for name, f in forecasts.items()}
+    naive = mean_absolute_errors(persistence(windows), windows.y)
+    naive[chosen] = float(np.mean(np.abs(forecast - windows.y)))
     improvement = 1.0 - model_mae / naive[chosen]
 
     every = slice(None, data.sampling_rate * PLOT_POINTS, data.sampling_rate)
@@ -256,7 +292,7 @@ def report(model: keras.Model, dataset: Dataset, run: RunInfo, test) -> dict:
     plots.forecast_plot(
         windows[every],
         predicted[every],
-        forecasts[chosen][every],
+        forecast[every],
         (
             f"{target} (truth)",
             f"model (test MAE {model_mae:.2f})",

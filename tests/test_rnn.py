@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import keras
@@ -19,7 +20,7 @@ from common.data.dataset import Dataset
 from common.data.splits import holdout
 from common.data.windows import WindowSet, persistence
 from common.errors import ConfigError, UserError
-from common.modeling import predicting
+from common.modeling import forecasting, predicting
 from common.serving.predict import predict
 from common.training.driver import check, train
 from common.training.recipe import load_recipe
@@ -83,18 +84,21 @@ def test_seattle_splits_are_in_time_order_and_only_training_is_shuffled():
     np.testing.assert_array_equal(in_order, validation.y)
 
 
-def test_normalisation_statistics_come_from_training_rows_only():
+def test_change_statistics_come_from_training_windows_only():
     config = load_config("rnn")
     data = RNN.dataset(config)
     rows = data.x_train.rows_read
     assert len(rows) == data.x_train.rows[-1] - config.data.horizon + 1  # up to 2013-12-28
     split = holdout(data, config.data, config.seed, RNN.stratify)
     model = RNN.build_model(split, config.model)
-    normalization = model.get_layer("normalization")
-    mean = keras.ops.convert_to_numpy(normalization.mean).reshape(-1)
-    np.testing.assert_allclose(mean, rows.mean(axis=0), rtol=1e-5, atol=1e-5)
-    everything = data.x_train.series.mean(axis=0)
-    assert not np.allclose(mean, everything, atol=1e-3)
+    scale = model.get_layer("change_scale")
+    variance = keras.ops.convert_to_numpy(scale.variance).reshape(-1)
+    training = split.x_train.sample(4096)
+    expected = forecasting.change_variance(forecasting.since_last_step(training, None))
+    np.testing.assert_allclose(variance, expected, rtol=1e-4)
+    whole = replace(split.x_train, rows=range(split.x_train.delay, len(split.x_train.series)))
+    everything = forecasting.change_variance(forecasting.since_last_step(whole.sample(4096), None))
+    assert not np.allclose(variance, everything, rtol=1e-3)
 
 
 def test_windows_match_their_targets_with_sampling_rate_horizon_and_slices(tmp_path):
@@ -142,6 +146,52 @@ def test_persistence_keeps_the_daily_cycle_of_sub_daily_series(tmp_path):
     assert RNN.baseline(split, test, test.y, config.trainer)["mae"] < 1e-4  # chosen on training
     # A day ahead, the last value is the same time yesterday: one baseline.
     assert set(persistence(load("rnn", *common, "data.horizon=24").x_test)) == {"last value"}
+
+
+def monthly_series(months: int, seed: int = 0) -> np.ndarray:
+    """Airline-like: a trend, a yearly swing in proportion to the level, and noise."""
+    t = np.arange(months)
+    rng = np.random.default_rng(seed)
+    level = 100.0 + 2.5 * t
+    return np.round(level * (1 + 0.2 * np.sin(2 * np.pi * t / 12)) + rng.normal(0, 3, months), 2)
+
+
+def write_monthly(path: Path, values: np.ndarray) -> Path:
+    months = np.datetime64("2000-01") + np.arange(len(values))
+    lines = ["month,value"] + [f"{m}-01,{v}" for m, v in zip(months, values, strict=True)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("shift", [0.0, -500.0])  # positive: log ratios; crossing 0: changes
+def test_an_untrained_forecaster_is_its_baseline_and_reloads(tmp_path, shift):
+    path = write_monthly(tmp_path / "monthly.csv", monthly_series(120) + shift)
+    config = load_config("rnn", csv_series(path, "data.sequence_length=14"))
+    data = RNN.dataset(config)
+    assert data.x_train.season == 12  # found from the monthly time column
+    split = holdout(data, config.data, config.seed, RNN.stratify)
+    chosen = RNN.module.chosen_persistence(split.x_train)
+    assert chosen == "same point one year ago"
+    model = RNN.build_model(split, config.model)
+    assert model.get_layer("since_last_step").log_feature == (0 if shift == 0 else None)
+    test = data.x_test
+    windows, _ = next(iter(test.dataset(batch_size=len(test))))
+    predicted = keras.ops.convert_to_numpy(model(windows))[:, 0]
+    np.testing.assert_allclose(predicted, RNN.module.baseline_forecast(test, chosen), rtol=1e-4)
+    model.save(tmp_path / "model.keras")
+    again = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    np.testing.assert_allclose(again(windows), predicted[:, None], rtol=1e-5)
+
+
+def test_a_trending_seasonal_series_is_forecast_better_than_its_baseline(tmp_path):
+    path = write_monthly(tmp_path / "monthly.csv", monthly_series(180))
+    config = load_config(
+        "rnn", [*csv_series(path), "trainer.verbose=0", f"output.dir={tmp_path / 'runs'}"]
+    )
+    _, metrics = train(config)
+    assert metrics["forecast"]["persistence"] == "same point one year ago"
+    # The test period's levels lie above every level seen in training.
+    assert metrics["test"]["mae"] < 0.8 * metrics["baseline"]["mae"]
 
 
 # --------------------------------------------------------------------------------------------

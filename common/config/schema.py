@@ -96,6 +96,9 @@ class DataConfig:
     time_column: str | None = None
     time_format: str | None = None
     time_features: bool = False
+    # The season in rows, for the seasonal-naive baseline (None: from the time step — 7 for
+    # daily rows, 52 weekly, 12 monthly, 4 quarterly, a day of sub-daily rows; 1: none).
+    season: int | None = field(default=None, metadata={"min": 1})
 
 
 @dataclass

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -31,6 +32,16 @@ from common.data import tables
 from common.data.dataset import Dataset
 from common.data.windows import WindowSet
 from common.errors import ConfigError, UserError, unknown_name
+
+
+class WindowLayout(NamedTuple):
+    """What the windows of every part share besides the rows: `WindowSet`'s last fields."""
+
+    feature_names: tuple[str, ...]
+    rows_per_day: int | None
+    season: int | None
+    target_feature: int
+
 
 JENA_ORIGIN = "https://s3.amazonaws.com/keras-datasets/jena_climate_2009_2016.csv.zip"
 JENA_FILE = "jena_climate_2009_2016.csv"
@@ -145,6 +156,26 @@ def _rows_per_day(times: np.ndarray) -> int | None:
     return day // step
 
 
+# A regular time step -> the season, in rows: a week of days, a year of weeks, months or
+# quarters. (A sub-daily series' season is its day.) Steps are matched within a few days.
+SEASONS = ((DAY, 7), (7 * DAY, 52), (30 * DAY, 12), (91 * DAY, 4))
+
+
+def season_of(times: np.ndarray, rows_per_day: int | None, given: int | None) -> int | None:
+    """`data.season` when set (1: none), else the season found from the median time step."""
+    if given is not None:
+        return given if given > 1 else None
+    if rows_per_day is not None:
+        return rows_per_day if rows_per_day > 1 else None
+    if len(times) < 2:
+        return None
+    step = np.median(np.diff(times).astype("int64")).astype("timedelta64[ns]")
+    for length, season in SEASONS:
+        if abs(step - length) <= max(length // 10, np.timedelta64(1, "h")):
+            return season
+    return None
+
+
 def time_features(times: np.ndarray, sub_daily: bool) -> tuple[np.ndarray, list[str]]:
     """sin and cos of the time of year (and of the time of day for sub-daily series): the
     season and the hour as smooth, periodic inputs (TensorFlow's time-series tutorial)."""
@@ -171,13 +202,21 @@ def series_dataset(table, data: DataConfig, where: str) -> Dataset:
     names = list(data.features or [c for c in header if c != time_column])
     if time_column in names:
         raise ConfigError("data.features", f"{time_column!r} is the time column, not a feature.")
+    if data.target not in names:  # a window always holds its target's past, as persistence does
+        names.append(data.target)
     values = np.stack([_numbers(table, name, where) for name in names], axis=1)
-    target = _numbers(table, data.target, where)
+    target = values[:, names.index(data.target)]
     rows_per_day = _rows_per_day(times)
     if data.time_features:
         extra, extra_names = time_features(times, sub_daily=rows_per_day is not None)
         values, names = np.concatenate([values, extra], axis=1), names + extra_names
-    return split_in_time(values, target, times, data, tuple(names), rows_per_day, where)
+    layout = WindowLayout(
+        tuple(names),
+        rows_per_day,
+        season_of(times, rows_per_day, data.season),
+        names.index(data.target),
+    )
+    return split_in_time(values, target, times, data, layout, where)
 
 
 def split_in_time(
@@ -185,8 +224,7 @@ def split_in_time(
     target: np.ndarray,
     times: np.ndarray,
     data: DataConfig,
-    names: tuple[str, ...],
-    rows_per_day: int | None,
+    layout: WindowLayout,
     where: str,
 ) -> Dataset:
     """First rows train, then validation, then test: by the rows of the targets."""
@@ -204,8 +242,7 @@ def split_in_time(
             data.sequence_length,
             data.sampling_rate,
             data.horizon,
-            names,
-            rows_per_day,
+            *layout,
         )
 
     train = part(0, train_end)

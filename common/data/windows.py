@@ -1,5 +1,5 @@
 """Windows of a time series, made on the fly: what the rnn recipe trains on, and the
-persistence forecasts ("last value", "same time yesterday") a model must beat.
+persistence forecasts ("last value", and the same point one season ago) a model must beat.
 
 A series stays in memory whole, as rows x features, and is never copied into an array of
 windows (Jena's 420,000 rows would make 1.4 GB of them). A `WindowSet` stands in for that array
@@ -40,6 +40,8 @@ class WindowSet:
     horizon: int
     feature_names: tuple[str, ...] = ()
     rows_per_day: int | None = None  # sub-daily series with a regular step; else None
+    season: int | None = None  # rows from one point of the season to the same point of the next
+    target_feature: int = 0  # the target's column in `series`: the windows hold its past
 
     @property
     def delay(self) -> int:
@@ -82,6 +84,15 @@ class WindowSet:
         if not len(self):
             return self.series[:0]
         return self.series[self.rows[0] - self.delay : self.rows[-1] - self.ahead + 1]
+
+    def sample(self, count: int, seed: int = 0) -> np.ndarray:
+        """Up to `count` windows as an array (windows, sequence_length, features), drawn with
+        `seed`: statistics of whole windows without making them all."""
+        rows = self.row_index
+        if len(rows) > count:
+            rows = np.sort(np.random.default_rng(seed).choice(rows, count, replace=False))
+        steps = np.arange(self.sequence_length) * self.sampling_rate - self.delay
+        return self.series[rows[:, None] + steps[None, :]]
 
     def __getitem__(self, index: slice) -> WindowSet:
         """A slice of the windows (`[:100]`, `[::6]`): still windows made on the fly."""
@@ -127,18 +138,58 @@ class WindowSet:
 
 
 def persistence(windows: WindowSet) -> dict[str, np.ndarray]:
-    """Forecasts from each window alone, in the target's units: "last value" (the target's
-    value at the window's last step), and for sub-daily series "same time yesterday" (the
-    value one day before the target time, when the window holds it as one of its steps: it
-    keeps the daily cycle that the last value misses)."""
+    """Forecasts from each target's past alone, in the target's units: "last value" (the
+    target's value at the window's last step), and, for a series with a season, the naive
+    seasonal forecast: the value at the same point of the latest season that ended by the
+    window's last step ("same time yesterday" for sub-daily series, "same month last year" for
+    monthly ones). It keeps the cycle that the last value misses. Where that point lies before
+    the series' first row (a season longer than the first windows' history) it is NaN."""
     rows = windows.row_index
     forecasts = {"last value": windows.target[rows - windows.ahead]}
-    day = windows.rows_per_day
-    if day and day > 1:
-        days_back = -(-windows.ahead // day)  # the latest same time of day at or before the end
-        back = days_back * day
-        inside = back <= windows.delay and (windows.delay - back) % windows.sampling_rate == 0
-        if inside and back != windows.ahead:
-            name = "same time yesterday" if days_back == 1 else f"same time {days_back} days ago"
-            forecasts[name] = windows.target[rows - back]
+    back = seasonal_rows_back(windows)
+    if back is not None:
+        past = rows - back
+        values = windows.target[np.maximum(past, 0)].astype("float32")
+        name = seasonal_name(windows, back // windows.season)
+        forecasts[name] = np.where(past >= 0, values, np.nan)
     return forecasts
+
+
+def seasonal_rows_back(windows: WindowSet) -> int | None:
+    """Rows from a target back to the same point of the latest season that ended by its
+    window's last step; None without a season (or when that point is the last step)."""
+    season = windows.season
+    if not season or season < 2:
+        return None
+    back = -(-windows.ahead // season) * season
+    return None if back == windows.ahead else back
+
+
+def naive_step(windows: WindowSet, name: str) -> int | None:
+    """The window step that naive forecast `name` repeats, when the window holds it."""
+    if name == "last value":
+        return windows.sequence_length - 1
+    back = seasonal_rows_back(windows)
+    if back is None or (windows.delay - back) % windows.sampling_rate:
+        return None
+    step = (windows.delay - back) // windows.sampling_rate
+    return step if 0 <= step < windows.sequence_length else None
+
+
+def seasonal_name(windows: WindowSet, seasons_back: int) -> str:
+    if windows.season == windows.rows_per_day:
+        return "same time yesterday" if seasons_back == 1 else f"same time {seasons_back} days ago"
+    unit = SEASON_NAMES.get(windows.season, f"{windows.season} rows")
+    if seasons_back > 1:
+        return f"same point {seasons_back} x {unit} ago"
+    return f"same point {unit} ago"
+
+
+# The season found from the time step (`common.data.series.season_of`), in words.
+SEASON_NAMES = {7: "one week", 12: "one year", 52: "one year", 4: "one year"}
+
+
+def mean_absolute_errors(forecasts: dict[str, np.ndarray], y: np.ndarray) -> dict[str, float]:
+    """The MAE of each forecast over the targets every forecast has (no NaN)."""
+    known = np.all([np.isfinite(f) for f in forecasts.values()], axis=0)
+    return {name: float(np.mean(np.abs(f[known] - y[known]))) for name, f in forecasts.items()}

@@ -24,9 +24,10 @@ import numpy as np
 
 from common.config.schema import Config
 from common.data.splits import Split
+from common.data.windows import WindowSet
 from common.errors import UserError
 from common.modeling import predicting
-from common.reporting import reference, run_files
+from common.reporting import reference, run_files, series_reference
 
 if TYPE_CHECKING:
     from common.training.recipe import Recipe
@@ -93,7 +94,10 @@ def reference_scores(config: Config, task: str, split: Split, dataset) -> dict[s
     for a task without one (a GAN, an autoencoder)."""
     if task not in reference.TASKS:
         return {}
-    key = reference.fingerprint(task, split, dataset.x_test, dataset.y_test)
+    if isinstance(split.x_train, WindowSet):
+        key = series_reference.fingerprint(split, dataset.x_test)
+    else:
+        key = reference.fingerprint(task, split, dataset.x_test, dataset.y_test)
     path = run_files.cache_dir(config.output.dir, "reference") / f"{key}.json"
     if key is not None and path.is_file():
         with contextlib.suppress(OSError, ValueError):
@@ -101,7 +105,10 @@ def reference_scores(config: Config, task: str, split: Split, dataset) -> dict[s
             print("the scikit-learn reference: kept from an earlier run on the same data")
             return kept
     print("fitting the scikit-learn reference ...")
-    result = reference.fit_reference(task, split, dataset.x_test, dataset.y_test)
+    if isinstance(split.x_train, WindowSet):
+        result = series_reference.fit_reference(split, dataset.x_test)
+    else:
+        result = reference.fit_reference(task, split, dataset.x_test, dataset.y_test)
     if key is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         run_files.write_json(path, result)
