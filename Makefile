@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 
 TARGET := $(if $(CONFIG),$(CONFIG),$(RECIPE))
 
-.PHONY: help venv train tune show check list tensorboard test test-quality test-slow test-full bench bench-memory lint format clean
+.PHONY: help venv train tune show check list tensorboard test test-quality test-slow test-full bench bench-memory zoo lint format clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -68,6 +68,10 @@ bench: $(STAMP) ## Every recipe against a plain Keras script (~50 min; ARGS="--o
 
 bench-memory: $(STAMP) ## Peak memory of one epoch on 2,000 vs 40,000 images; writes BENCHMARKS.md
 	$(BIN)/python -m tests.benchmarks.memory
+
+zoo: $(STAMP) ## Every recipe's default on real datasets from wheels (installs .[zoo]; ARGS="--only airline --epochs 2"); writes ZOO.md
+	$(BIN)/python -c "import skimage, sktime, statsmodels" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[zoo]"
+	$(BIN)/python -m tests.zoo $(ARGS)
 
 lint: $(STAMP) ## ruff check, format check, and the import layers of common/ (pyproject.toml)
 	$(BIN)/ruff check common recipes tests
