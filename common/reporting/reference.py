@@ -10,14 +10,17 @@ Keras model reports:
     regression           ridge (alpha by CV)  |  histogram gradient boosting
 
 Tables keep their gaps and text categories (imputed and one-hot encoded, as the network's own
-preprocessing does); images are flattened. Streaming files (image and text folders), series
-windows and sets too large for a quick fit get no reference (`reference_note` says why).
+preprocessing does); images are flattened, and an image folder small enough for a quick fit
+(`MAX_CELLS` pixels) is decoded as the network reads it. Text folders and sets too large for
+a quick fit get no reference (`reference_note` says why); series windows get their own
+(`common.reporting.series_reference`).
 `trainer.reference: false` turns it off. It depends on the data alone (every model is
 seeded), so runs keep it by `fingerprint` and fit it once per dataset and split.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,6 +37,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.svm import SVC
 
+from common.data.files import FileSet
 from common.data.fingerprint import fingerprint as data_fingerprint
 
 TASKS = ("binary", "multiclass", "regression")
@@ -43,12 +47,45 @@ MAX_CELLS = 20_000_000
 
 def features(x: Any) -> tuple[Any, bool] | None:
     """What scikit-learn can take (flattened arrays, or the table itself), and whether it is a
-    table; None for streaming files."""
+    table; None for text folders and image folders too large to decode whole."""
     if hasattr(x, "iloc"):
         return x, True
+    if isinstance(x, FileSet):
+        if x.kind != "image" or int(np.prod(x.shape)) > MAX_CELLS:
+            return None
+        return decoded_pixels(x).reshape(len(x), -1), False
     if isinstance(x, np.ndarray) and x.dtype.kind in "fiub":
         return x.reshape(len(x), -1).astype("float32"), False
     return None
+
+
+def decoded_pixels(files: FileSet) -> np.ndarray:
+    """Every image of `files`, decoded and resized as the network reads them (float32,
+    0..255)."""
+    import tensorflow as tf  # lazy: only image folders are decoded here
+
+    paths = tf.data.Dataset.from_tensor_slices(files.paths.astype(str))
+    batches = paths.map(files.load, num_parallel_calls=tf.data.AUTOTUNE).batch(256)
+    return np.concatenate([batch.numpy() for batch in batches], axis=0).astype("float32")
+
+
+def file_stamps(files: FileSet) -> np.ndarray:
+    """What a folder's reference depends on, without decoding it: each path with its size
+    and modification time, and the size and channels the images are read at."""
+    stamps = [f"{files.image_size} {files.channels}"]
+    for path in files.paths.astype(str):
+        stat = Path(path).stat()
+        stamps.append(f"{path} {stat.st_size} {stat.st_mtime_ns}")
+    return np.asarray(stamps)
+
+
+def no_reference_note(x: Any) -> str:
+    if isinstance(x, FileSet) and x.kind == "image":
+        return (
+            f"no reference: a folder of {len(x)} images of {int(np.prod(x.shape[1:]))} values "
+            "is too large to decode for a quick scikit-learn fit"
+        )
+    return "no reference for this input (text files that stream)"
 
 
 def preprocessing(x: Any, is_table: bool) -> BaseEstimator:
@@ -117,12 +154,22 @@ def scores(task: str, model: BaseEstimator, x: Any, y: np.ndarray) -> dict[str, 
     return results
 
 
+def can_fit(x: Any) -> bool:
+    """Whether `features(x)` is an array or table, without decoding an image folder."""
+    if isinstance(x, FileSet):
+        return x.kind == "image" and int(np.prod(x.shape)) <= MAX_CELLS
+    return features(x) is not None
+
+
 def fingerprint(task: str, split, x_test: Any, y_test: np.ndarray) -> str | None:
     """A digest of everything the reference depends on: the task, the training, validation and
     test data, and scikit-learn's version; None when there is no reference to keep."""
-    if task not in TASKS or features(split.x_train) is None or features(x_test) is None:
+    if task not in TASKS or not all(can_fit(x) for x in (split.x_train, x_test)):
         return None
-    arrays = (split.x_train, split.y_train, split.x_val, split.y_val, x_test, y_test)
+    arrays = tuple(
+        file_stamps(x) if isinstance(x, FileSet) else x
+        for x in (split.x_train, split.y_train, split.x_val, split.y_val, x_test, y_test)
+    )
     return data_fingerprint(*arrays, label=f"reference {task} {sklearn.__version__}")
 
 
@@ -130,9 +177,10 @@ def fit_reference(task: str, split, x_test: Any, y_test: np.ndarray) -> dict[str
     """{"reference": scores, "reference_model": name}, or {"reference_note": why not}."""
     if task not in TASKS:
         return {}
+    for x in (split.x_train, x_test):
+        if not can_fit(x):
+            return {"reference_note": no_reference_note(x)}
     train, test = features(split.x_train), features(x_test)
-    if train is None or test is None:
-        return {"reference_note": "no reference for this input (files that stream, series windows)"}
     (x_train, is_table), (x_test_ready, _) = train, test
     width = x_train.shape[1]
     if len(x_train) * width > MAX_CELLS:
