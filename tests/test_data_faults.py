@@ -1,7 +1,8 @@
 """Issue 10's data-input faults through the CLI: each bad file or config gets one line naming the
 file (or key) and the fix, and the CLI exits with code 2, no traceback. The loaders' own
 messages are unit-tested beside them (common/data/test_user_files.py, test_keras_sets.py);
-cells that are not numbers, an empty target cell and one-class targets in test_user_data.py.
+cells that are not numbers, a target empty in every row and one-class targets in
+test_user_data.py.
 """
 
 from __future__ import annotations
@@ -52,10 +53,11 @@ def test_a_non_utf8_csv_is_refused_by_the_cli_at_config_time(tmp_path):
     assert f"{path} is not UTF-8 text; save it as UTF-8 CSV." in line
 
 
-def test_an_empty_target_cell_exits_2_through_the_cli(tmp_path):
-    """test_user_data checks the message; this checks the whole path a user takes."""
+def test_a_target_empty_in_every_row_exits_2_through_the_cli(tmp_path):
+    """A few empty target cells are rows left out with a note (test_user_files); a target
+    column with no value at all is a wrong data.target, refused before a run folder exists."""
     path = tmp_path / "gap.csv"
-    path.write_text(table(20) + "1.5,1,\n")
+    path.write_text("a,b,y\n" + "".join(f"{i}.5,{i % 3},\n" for i in range(20)))
     line = one_line_exit_2(
         "train",
         "binary",
@@ -64,7 +66,7 @@ def test_an_empty_target_cell_exits_2_through_the_cli(tmp_path):
         "data.target=y",
         f"output.dir={tmp_path / 'runs'}",
     )
-    assert "data.target" in line and "empty on line 22" in line and str(path) in line
+    assert "data.target" in line and "empty in every row" in line and str(path) in line
     assert not (tmp_path / "runs").exists()
 
 

@@ -133,8 +133,8 @@ def test_data_errors_leave_no_run_folder_and_latest_alone(messy_csv, tmp_path):
             "line 42: '2.x' in column 'a' is not a number",
         ),
         (
-            "a,b,y\n" + "".join(f"{i}.5,1.5,{i % 2}\n" for i in range(20)) + "1,2,\n",
-            "empty on line 22",
+            "a,b,y\n" + "".join(f"{i}.5,1.5,\n" for i in range(20)),
+            "data.target: .* the target 'y' is empty in every row",
         ),
         ("a,b,y\n1,inf,0\n" + "".join(f"{i}.5,1.5,{i % 2}\n" for i in range(20)), "infinite"),
     ],

@@ -43,6 +43,18 @@ from common.data.fingerprint import fingerprint as data_fingerprint
 TASKS = ("binary", "multiclass", "regression")
 # Examples × features above which the kernel SVC and friends stop being a quick fit on a CPU.
 MAX_CELLS = 20_000_000
+# Images an image folder may hold for its reference: decoding and an SVC's kernel both grow with
+# the count, past which the reference would outlast a short training.
+MAX_IMAGES = 20_000
+
+
+def small_folder(files: FileSet) -> bool:
+    """An image folder whose pixels fit in memory for a quick fit (text folders never do)."""
+    return (
+        files.kind == "image"
+        and len(files) <= MAX_IMAGES
+        and int(np.prod(files.shape)) <= MAX_CELLS
+    )
 
 
 def features(x: Any) -> tuple[Any, bool] | None:
@@ -51,7 +63,7 @@ def features(x: Any) -> tuple[Any, bool] | None:
     if hasattr(x, "iloc"):
         return x, True
     if isinstance(x, FileSet):
-        if x.kind != "image" or int(np.prod(x.shape)) > MAX_CELLS:
+        if not small_folder(x):
             return None
         return decoded_pixels(x).reshape(len(x), -1), False
     if isinstance(x, np.ndarray) and x.dtype.kind in "fiub":
@@ -157,7 +169,7 @@ def scores(task: str, model: BaseEstimator, x: Any, y: np.ndarray) -> dict[str, 
 def can_fit(x: Any) -> bool:
     """Whether `features(x)` is an array or table, without decoding an image folder."""
     if isinstance(x, FileSet):
-        return x.kind == "image" and int(np.prod(x.shape)) <= MAX_CELLS
+        return small_folder(x)
     return features(x) is not None
 
 

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 from sklearn.datasets import load_digits
 
@@ -54,9 +55,10 @@ def test_the_folder_fingerprint_follows_its_files(tmp_path):
     assert reference.fingerprint("multiclass", split, x_test, y_test) != first
 
 
-def test_a_folder_too_large_to_decode_gets_a_note(tmp_path, monkeypatch):
+@pytest.mark.parametrize(("guard", "limit"), [("MAX_CELLS", 1000), ("MAX_IMAGES", 50)])
+def test_a_folder_too_large_to_decode_gets_a_note(tmp_path, monkeypatch, guard, limit):
     split, x_test, y_test = folder_split(write_digit_folder(tmp_path / "digits"))
-    monkeypatch.setattr(reference, "MAX_CELLS", 1000)
+    monkeypatch.setattr(reference, guard, limit)
     assert reference.fingerprint("multiclass", split, x_test, y_test) is None
     note = reference.fit_reference("multiclass", split, x_test, y_test)["reference_note"]
     assert "60 images" in note and "too large" in note
