@@ -111,7 +111,7 @@ def preprocessing(x: Any, is_table: bool) -> BaseEstimator:
         (
             make_pipeline(
                 SimpleImputer(strategy="constant", fill_value="(missing)"),
-                OneHotEncoder(handle_unknown="ignore", max_categories=32),
+                OneHotEncoder(handle_unknown="ignore", max_categories=32, sparse_output=False),
             ),
             categorical,
         ),

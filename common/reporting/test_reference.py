@@ -62,3 +62,17 @@ def test_a_folder_too_large_to_decode_gets_a_note(tmp_path, monkeypatch, guard, 
     assert reference.fingerprint("multiclass", split, x_test, y_test) is None
     note = reference.fit_reference("multiclass", split, x_test, y_test)["reference_note"]
     assert "60 images" in note and "too large" in note
+
+
+def test_a_regression_table_with_a_name_column_gets_a_reference():
+    # vega cars: a Name column of ~300 distinct values, one-hot encoded for gradient boosting,
+    # which takes dense input only (it crashed on the sparse matrix).
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    weight = rng.uniform(1500, 5000, 200)
+    table = pd.DataFrame({"Name": [f"car {i}" for i in range(200)], "Weight": weight})
+    y = (50 - weight / 150 + rng.normal(0, 1, 200)).astype("float32")
+    split = Split("holdout", table[:120], y[:120], table[120:160], y[120:160], None)
+    result = reference.fit_reference("regression", split, table[160:], y[160:])
+    assert result["reference"]["mae"] < 0.5 * np.mean(np.abs(y[160:] - y[:120].mean()))
