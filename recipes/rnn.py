@@ -149,8 +149,8 @@ def build_forecaster(windows: WindowSet, options: Options) -> keras.Model:
     variance = forecasting.change_variance(
         forecasting.since_last_step(windows.sample(4096), log_feature)
     )
-    last = windows.target[windows.row_index - windows.ahead]
-    spread = float(np.std(forecasting.target_changes(windows.y, last, ratio))) or 1.0
+    changes = forecasting.target_changes(windows.y, windows.last_values, ratio)
+    spread = float(np.std(changes)) or 1.0
     start = forecasting.naive_kernel(
         windows.shape[1:],
         variance,
@@ -249,10 +249,9 @@ def chosen_persistence(training: WindowSet) -> str:
     return min(errors, key=errors.get)
 
 
-def baseline_forecast(windows: WindowSet, name: str) -> np.ndarray:
-    """The chosen naive forecast; the last value where a seasonal one reaches before the
-    series' first row."""
-    forecasts = persistence(windows)
+def baseline_forecast(forecasts: dict[str, np.ndarray], name: str) -> np.ndarray:
+    """The chosen naive forecast of `persistence(windows)`; the last value where a seasonal
+    one reaches before the series' first row."""
     chosen = forecasts[name]
     return np.where(np.isfinite(chosen), chosen, forecasts["last value"])
 
@@ -260,7 +259,7 @@ def baseline_forecast(windows: WindowSet, name: str) -> np.ndarray:
 def baseline(split: Split, x, y: np.ndarray, trainer: TrainerConfig) -> dict[str, float]:
     if not isinstance(x, WindowSet):
         return default_baseline(split, x, y, trainer, task=TASK)
-    forecast = baseline_forecast(x, chosen_persistence(split.x_train))
+    forecast = baseline_forecast(persistence(x), chosen_persistence(split.x_train))
     return tasks.score("regression", y, forecast[:, None], trainer.loss)
 
 
@@ -281,9 +280,10 @@ def report(model: keras.Model, dataset: Dataset, run: RunInfo, test) -> dict:
     )
     predicted = np.asarray(outputs)[:, 0]
     chosen = chosen_persistence(dataset.x_train)
-    forecast = baseline_forecast(windows, chosen)
+    forecasts = persistence(windows)
+    forecast = baseline_forecast(forecasts, chosen)
     model_mae = float(np.mean(np.abs(predicted - windows.y)))
-    naive = mean_absolute_errors(persistence(windows), windows.y)
+    naive = mean_absolute_errors(forecasts, windows.y)
     naive[chosen] = float(np.mean(np.abs(forecast - windows.y)))
     improvement = 1.0 - model_mae / naive[chosen]
 

@@ -85,14 +85,27 @@ class WindowSet:
             return self.series[:0]
         return self.series[self.rows[0] - self.delay : self.rows[-1] - self.ahead + 1]
 
-    def sample(self, count: int, seed: int = 0) -> np.ndarray:
-        """Up to `count` windows as an array (windows, sequence_length, features), drawn with
-        `seed`: statistics of whole windows without making them all."""
+    @property
+    def last_values(self) -> np.ndarray:
+        """The target's value at each window's last step: what "last value" repeats."""
+        return self.target[self.row_index - self.ahead]
+
+    def sample_rows(self, count: int, seed: int = 0) -> np.ndarray:
+        """The target rows of up to `count` windows, drawn with `seed`, in order."""
         rows = self.row_index
         if len(rows) > count:
             rows = np.sort(np.random.default_rng(seed).choice(rows, count, replace=False))
+        return rows
+
+    def windows_at(self, rows: np.ndarray) -> np.ndarray:
+        """The windows of target `rows` as an array (windows, sequence_length, features)."""
         steps = np.arange(self.sequence_length) * self.sampling_rate - self.delay
         return self.series[rows[:, None] + steps[None, :]]
+
+    def sample(self, count: int, seed: int = 0) -> np.ndarray:
+        """Up to `count` windows as an array, drawn with `seed`: statistics of whole windows
+        without making them all."""
+        return self.windows_at(self.sample_rows(count, seed))
 
     def __getitem__(self, index: slice) -> WindowSet:
         """A slice of the windows (`[:100]`, `[::6]`): still windows made on the fly."""
@@ -145,7 +158,7 @@ def persistence(windows: WindowSet) -> dict[str, np.ndarray]:
     monthly ones). It keeps the cycle that the last value misses. Where that point lies before
     the series' first row (a season longer than the first windows' history) it is NaN."""
     rows = windows.row_index
-    forecasts = {"last value": windows.target[rows - windows.ahead]}
+    forecasts = {"last value": windows.last_values}
     back = seasonal_rows_back(windows)
     if back is not None:
         past = rows - back

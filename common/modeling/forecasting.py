@@ -113,6 +113,12 @@ def target_changes(y: np.ndarray, last: np.ndarray, ratio: bool) -> np.ndarray:
     return y - last
 
 
+def applied_change(last: np.ndarray, change: np.ndarray, ratio: bool) -> np.ndarray:
+    """`ApplyChange` in NumPy, the inverse of `target_changes`: the forecast in the target's
+    units."""
+    return last * np.exp(change) if ratio else last + change
+
+
 def change_variance(relative_windows: np.ndarray) -> np.ndarray:
     """Each feature's mean square change from the window's last step (1 where it never
     changes): what `change_scaler` divides by."""

@@ -5,8 +5,8 @@ a series that grows by percentages). That is this reference: each window is read
 forecaster reads it (every step minus the last one, a log ratio for a positive target:
 `common.modeling.forecasting`), flattened, and `RidgeCV` (alpha by cross-validation) or
 `HistGradientBoostingRegressor` predicts the target's change from the last value. The better
-of the two on the validation windows is refitted on the training windows and scored once on
-the test windows, in the target's units, with the forecaster's metrics (MSE loss, MAE).
+of the two on the validation windows (both are fitted on the training windows) is scored once
+on the test windows, in the target's units, with the forecaster's metrics (MSE loss, MAE).
 
 Windows are made as arrays here (the network streams them), so a series whose training
 windows would not fit a quick fit is sampled down to `MAX_WINDOWS`, and a test part too large
@@ -33,11 +33,8 @@ MAX_WINDOWS = 20_000  # training windows sampled for the fit
 
 def window_features(windows: WindowSet, count: int, ratio: bool) -> tuple[np.ndarray, ...]:
     """(flattened relative windows, the last value, the target) of up to `count` windows."""
-    rows = windows.row_index
-    if len(rows) > count:
-        rows = np.sort(np.random.default_rng(0).choice(rows, count, replace=False))
-    steps = np.arange(windows.sequence_length) * windows.sampling_rate - windows.delay
-    arrays = windows.series[rows[:, None] + steps[None, :]].astype("float64")
+    rows = windows.sample_rows(count)
+    arrays = windows.windows_at(rows).astype("float64")
     feature = windows.target_feature
     relative = forecasting.since_last_step(arrays, feature if ratio else None)
     return relative.reshape(len(rows), -1), arrays[:, -1, feature], windows.target[rows]
@@ -46,8 +43,7 @@ def window_features(windows: WindowSet, count: int, ratio: bool) -> tuple[np.nda
 def forecast(model: BaseEstimator, windows: WindowSet, ratio: bool) -> tuple[np.ndarray, ...]:
     """The model's forecasts of every window, in the target's units, and the targets."""
     x, last, y = window_features(windows, len(windows), ratio)
-    change = model.predict(x)
-    return (last * np.exp(change) if ratio else last + change), y
+    return forecasting.applied_change(last, model.predict(x), ratio), y
 
 
 def fingerprint(split, x_test: WindowSet) -> str:
