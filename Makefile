@@ -12,6 +12,7 @@ CONFIG ?=
 ARGS   ?=
 RESUME ?=
 WORKERS ?=
+FAIL_UNDER ?=
 HOST   ?= 127.0.0.1
 PORT   ?= 6006
 LOGDIR ?= runs
@@ -33,8 +34,8 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## Create .venv with TensorFlow, Keras, KerasTuner and the dev tools
 
-train: $(STAMP) ## Train RECIPE (or CONFIG) with ARGS; RESUME=<run folder> continues one; WORKERS=2 on 127.0.0.1
-	$(BIN)/cookbook train $(if $(RESUME),--resume $(RESUME),$(TARGET) $(ARGS)) $(if $(WORKERS),--workers $(WORKERS))
+train: $(STAMP) ## Train RECIPE (or CONFIG) with ARGS; RESUME=<run folder> continues one; WORKERS=2 on 127.0.0.1; FAIL_UNDER=baseline exits 3 below it
+	$(BIN)/cookbook train $(if $(RESUME),--resume $(RESUME),$(TARGET) $(ARGS)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(FAIL_UNDER),--fail-under $(FAIL_UNDER))
 
 tune: $(STAMP) ## KerasTuner sweep over tune.space of RECIPE (or CONFIG) with ARGS; WORKERS=2: chief + 2 workers; RESUME=<sweep folder>
 	$(BIN)/cookbook tune $(if $(RESUME),--resume $(RESUME),$(TARGET) $(ARGS)) $(if $(WORKERS),--workers $(WORKERS))

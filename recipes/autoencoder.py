@@ -149,12 +149,19 @@ def compile_model(model: keras.Model, optimizer, trainer: TrainerConfig) -> None
     )
 
 
+def baseline_predictions(
+    split: Split, x: np.ndarray, y: np.ndarray, trainer: TrainerConfig
+) -> np.ndarray:
+    """The mean training image, for every image."""
+    mean_image = np.mean(split.x_train, axis=0, keepdims=True, dtype="float32")
+    return np.broadcast_to(mean_image, x.shape)
+
+
 def baseline(
     split: Split, x: np.ndarray, y: np.ndarray, trainer: TrainerConfig
 ) -> dict[str, float]:
     """Predict the mean training image for every image, scored like the model."""
-    mean_image = np.mean(split.x_train, axis=0, keepdims=True, dtype="float32")
-    predictions = np.broadcast_to(mean_image, x.shape)
+    predictions = baseline_predictions(split, x, y, trainer)
     loss = keras.losses.get(trainer.loss or "mean_squared_error")
     results = {"loss": float(keras.ops.mean(loss(x, predictions)))}
     for metric in reconstruction_metrics():

@@ -62,6 +62,7 @@ from common.modeling import forecasting, predicting, preprocessing, recurrent, t
 from common.reporting import plots
 from common.training.defaults import (
     default_baseline,
+    default_baseline_predictions,
     default_compile_model,
     default_make_dataset,
 )
@@ -261,6 +262,13 @@ def baseline(split: Split, x, y: np.ndarray, trainer: TrainerConfig) -> dict[str
         return default_baseline(split, x, y, trainer, task=TASK)
     forecast = baseline_forecast(persistence(x), chosen_persistence(split.x_train))
     return tasks.score("regression", y, forecast[:, None], trainer.loss)
+
+
+def baseline_predictions(split: Split, x, y: np.ndarray, trainer: TrainerConfig) -> np.ndarray:
+    """The baseline's forecast of each window (the verdict compares it window by window)."""
+    if not isinstance(x, WindowSet):
+        return default_baseline_predictions(split, x, y, trainer, task=TASK)
+    return baseline_forecast(persistence(x), chosen_persistence(split.x_train))[:, None]
 
 
 def report(model: keras.Model, dataset: Dataset, run: RunInfo, test) -> dict:

@@ -156,11 +156,22 @@ def test_binary_report_in_the_browser(binary_run, browser):
     page = Path(result.stdout.strip())
     assert page == run_dir / "report.html"
     sections = open_in_browser(browser, page)
-    expected = {"metrics", "learning-curves", "config", "environment"}
+    expected = {"verdict", "metrics", "learning-curves", "config", "environment"}
     expected |= {"confusion-matrix", "per-class", "roc", "precision-recall"}
     assert expected <= sections, f"missing: {expected - sections}"
     assert "residuals" not in sections
     text = browser.find_element("tag name", "body").text
+    # The verdict comes first, in words and colour: green (fine) or amber (beats the baseline,
+    # something to act on), never red for a run that beats its baseline.
+    verdict = metrics["verdict"]
+    box = browser.find_element("css selector", "section.verdict .verdict")
+    assert box.get_attribute("class").split()[-1] == (
+        "good" if verdict["diagnosis"] == "fine" else "warn"
+    )
+    assert box.value_of_css_property("background-color") != "rgba(0, 0, 0, 0)"
+    assert verdict["diagnosis"] in text and verdict["next_steps"][0] in text
+    first = browser.find_element("css selector", "section")
+    assert first.get_attribute("class") == "verdict"
     for column in ("test", "baseline", "reference"):
         assert f"{metrics[column]['accuracy']:.4f}" in text, column
     assert f"reference ({metrics['reference_model']})" in text

@@ -87,6 +87,11 @@ def add_train_arguments(command: argparse.ArgumentParser) -> None:
         metavar="N",
         help="start N multi-worker processes on 127.0.0.1 (generated TF_CONFIG)",
     )
+    command.add_argument(
+        "--fail-under",
+        choices=("baseline", "reference"),
+        help="exit 3 (after writing everything) when the run does not beat it beyond noise",
+    )
 
 
 def add_tune_arguments(command: argparse.ArgumentParser) -> None:

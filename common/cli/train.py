@@ -6,6 +6,7 @@ Arguments are checked, and configs loaded, before TensorFlow starts: a mistake e
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from common.cli import configs
@@ -14,6 +15,8 @@ from common.distribute import launch
 from common.errors import RunStopped, Terminated, UserError
 from common.reporting import run_files
 from common.training import runs
+
+EXIT_BELOW_BAR = 3  # --fail-under: the run did not beat its baseline (or reference)
 
 
 def check(args: argparse.Namespace) -> int:
@@ -66,7 +69,11 @@ def train(args: argparse.Namespace) -> int:
             run_dir = runs.new_run_dir(config)
         if not (Path(run_dir) / "config.yaml").is_file():
             runs.write_config(Path(run_dir), config)
-        return launch.launch_training(Path(run_dir), args.workers)
+        code = launch.launch_training(Path(run_dir), args.workers)
+        finished = Path(run_dir) / "metrics.json"
+        if code or not finished.is_file():
+            return code
+        return fail_under(args.fail_under, [json.loads(finished.read_text(encoding="utf-8"))])
     if args.restart:
         runs.clear_progress(Path(run_dir))
     try:
@@ -76,8 +83,22 @@ def train(args: argparse.Namespace) -> int:
         if run_dir is None:
             raise
         raise RunStopped(Path(run_dir), "train", isinstance(stop, Terminated)) from stop
-    driver.train(config, Path(run_dir) if run_dir else None)
-    return 0
+    _, metrics = driver.train(config, Path(run_dir) if run_dir else None)
+    return fail_under(args.fail_under, [metrics])
+
+
+def fail_under(bar: str | None, results: list[dict]) -> int:
+    """`--fail-under baseline|reference`: exit 3 when a run does not beat it beyond noise (a
+    run without a reference fails `reference`), else 0. Everything is written first."""
+    if bar is None:
+        return 0
+    beaten = [(metrics.get("verdict") or {}).get(f"beats_{bar}") for metrics in results]
+    if all(beaten):
+        return 0
+    failed = sum(not beat for beat in beaten)
+    runs_text = f"{failed} of {len(beaten)} runs do" if len(beaten) > 1 else "the run does"
+    print(f"--fail-under {bar}: {runs_text} not beat the {bar} beyond noise; exit 3")
+    return EXIT_BELOW_BAR
 
 
 def train_seeds(args: argparse.Namespace) -> int:
@@ -98,7 +119,7 @@ def train_seeds(args: argparse.Namespace) -> int:
 
     runs_done = [driver.train(config) for config in seeded]
     results.print_seed_summary(base, seeds, runs_done)
-    return 0
+    return fail_under(args.fail_under, [metrics for _, metrics in runs_done])
 
 
 def seed_list(text: str) -> list[int]:

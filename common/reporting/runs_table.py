@@ -3,8 +3,8 @@
     print_runs(None, "runs")       every config's runs, oldest first per config
     print_runs("binary", "runs")   runs/binary/ only
 
-A plain-text table (run, config, recipe, key metric, model, baseline, reference, epochs,
-started, status) that answers at once: it reads only the JSON and YAML files of each folder,
+A plain-text table (run, config, recipe, key metric, model, baseline, reference, verdict,
+epochs, started, status) that answers at once: it reads only the JSON and YAML files of each folder,
 so nothing here imports matplotlib, pandas or scikit-learn.
 """
 
@@ -52,10 +52,19 @@ def _runs_row(run: Run) -> dict[str, str]:
         "model": fmt(run.score("test")),
         "baseline": fmt(run.score("baseline")),
         "reference": reference_text,
+        "verdict": verdict_cell((run.metrics or {}).get("verdict")),
         "epochs": fmt((run.metrics or {}).get("epochs")),
         "started": str(run.environment.get("started_at", "-")),
         "status": run.status,
     }
+
+
+def verdict_cell(verdict: dict | None) -> str:
+    """'fine', 'did not learn', ... with a mark for the baseline: ✓ beaten beyond noise, ✗ not."""
+    if not verdict:
+        return "-"
+    mark = "✓" if verdict.get("beats_baseline") else "✗"
+    return f"{mark} {verdict.get('diagnosis', '?')}"
 
 
 def _text_table(rows: list[dict[str, str]]) -> str:

@@ -1,6 +1,6 @@
 """The sections of one run's report, from the files its folder holds, and the run as a whole.
 
-    run_html(run)                      header, metrics, K-fold, curves, predictions, the
+    run_html(run)                      header, verdict, metrics, K-fold, curves, predictions, the
                                        recipe's scores and pictures, exports, config, environment
     run_html(run, "run-2-", level=2)   the same, one heading level lower, as one of several
 
@@ -20,6 +20,7 @@ from typing import Any
 from common.reporting.charts import curves_section, predictions_section
 from common.reporting.page import fmt, image, note, png_file, section, table
 from common.reporting.run_folders import Run, read_json
+from common.reporting.verdict_section import verdict_section
 
 SERIES_FRAME = re.compile(r"epoch_(\d+)\.png$")  # per-epoch grids: only the last is shown
 SKIPPED_PICTURES = {"learning_curve.png"}  # redrawn here with every metric and the folds
@@ -240,6 +241,7 @@ def run_html(run: Run, prefix: str = "", level: int = 1) -> str:
     """Every section of one run; `prefix` keeps ids apart when several runs share a page."""
     parts = [
         _header(run, level),
+        verdict_section(run, prefix),
         _metrics_section(run, prefix),
         _kfold_section(run, prefix),
         curves_section(run, prefix),

@@ -56,6 +56,14 @@ def default_baseline(
     return tasks.baseline(task, split.y_train, y, split.num_classes, trainer.loss)
 
 
+def default_baseline_predictions(
+    split: Split, x: Any, y: np.ndarray, trainer: TrainerConfig, *, task: str
+) -> np.ndarray | None:
+    if task not in tasks.TASKS:
+        return None
+    return tasks.baseline_predictions(task, split.y_train, len(y), split.num_classes)
+
+
 def default_callbacks(run: RunInfo, split: Split) -> list:
     return []
 

@@ -36,12 +36,11 @@ from common.errors import RunStopped, Terminated, UserError
 from common.modeling import predicting
 from common.reporting import plots, run_files
 from common.training import callbacks as callbacks_module
-from common.training import runs
+from common.training import judging, runs
 from common.training.fitting import best_epoch, build, fit
 from common.training.kfold import final_epochs, run_kfold
 from common.training.recipe import Recipe, load_recipe
 from common.training.results import (
-    evaluate,
     first_line,
     load_model,
     print_summary,
@@ -161,22 +160,36 @@ def train_and_score(
         model = load_model(best_path)
 
     metrics["epochs"] = len(fitted.history)
+    validation = None
     if split.has_validation:
         monitor = callbacks_module.monitor_name(config, True)
         metrics["best_epoch"] = best_epoch(fitted.history, monitor)
-        metrics["validation"] = evaluate(recipe, config, model, split.x_val, split.y_val)
+        validation_data = recipe.batches(split.x_val, split.y_val, config, False)
+        metrics["validation"], validation = scores_and_outputs(model, validation_data)
     # One pass over the test split gives its scores and test_predictions.csv.
     test_data = recipe.batches(dataset.x_test, dataset.y_test, config, False)
     metrics["test"], test = scores_and_outputs(model, test_data)
     metrics["baseline"] = recipe.baseline(split, dataset.x_test, dataset.y_test, config.trainer)
     metrics.update(recipe.report(model, dataset, RunInfo.of(config, folder), test))
     task = metrics.get("task", recipe.task)
+    reference_values = None
     if config.trainer.reference and workspace.is_chief:
-        metrics.update(reference_scores(config, task, split, dataset))
+        reference = reference_scores(config, task, split, dataset)
+        reference_values = reference.pop("reference_per_example", None)
+        metrics.update(reference)
     if workspace.is_chief and task in PREDICTION_TASKS:
         if test is None:
             test = predicting.predict_split(model, test_data)
         write_predictions(test, task, folder / "test_predictions.csv")
+    # Every worker scores the training split (a replicated model's evaluate is collective).
+    passes = {"test": test, "validation": validation}
+    verdict = judging.run_verdict(
+        recipe, config, model, split, dataset, metrics, fitted.history, passes, reference_values
+    )
+    if verdict is not None:
+        metrics["verdict"] = verdict
+        if workspace.is_chief and config.output.tensorboard.enabled:
+            judging.write_summary(folder / "logs", verdict, metrics["epochs"])
     if config.output.plot:
         plots.learning_curve(folder / "history.csv", folder / "learning_curve.png", config.name)
     if workspace.is_chief:  # metrics.json first: a kill after it leaves a finished run

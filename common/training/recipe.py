@@ -6,7 +6,7 @@ configs are checked instantly). The driver (`common.training.driver`) calls its 
 order for every run, fold and tuning trial:
 
     load_data -> prepare -> [split] -> build_model -> compile_model -> make_dataset -> fit
-    (with callbacks) -> evaluate -> baseline -> report
+    (with callbacks) -> evaluate -> baseline -> baseline_predictions -> report
 
 Each hook takes the config sections it reads, not the whole config; the run-level hooks
 (`callbacks`, `report`, `sample`) see a run as a `RunInfo`. `RecipeModule` documents every hook
@@ -39,6 +39,7 @@ from common.errors import UserError
 from common.training.defaults import (
     STRATIFIED_TASKS,
     default_baseline,
+    default_baseline_predictions,
     default_callbacks,
     default_compile_model,
     default_load_data,
@@ -181,6 +182,26 @@ class RecipeModule(Protocol):
 
         Returns:
             {metric name: value}.
+        """
+
+    @optional(default_baseline_predictions)
+    def baseline_predictions(
+        self, split: Split, x: Any, y: np.ndarray, trainer: TrainerConfig
+    ) -> np.ndarray | None:
+        """What the baseline predicts for each example of (x, y), shaped like the model's
+        outputs, so the verdict can compare the two example by example. Optional.
+
+        Default: the task's constant prediction (`common.modeling.tasks`); None for a task
+        without one (a GAN), whose verdict then compares scores only.
+
+        Args:
+            split: the split trained on (its training targets).
+            x: the inputs scored (the test or validation part).
+            y: their targets.
+            trainer: `config.trainer`.
+
+        Returns:
+            An array with one row per example, or None.
         """
 
     @optional(default_callbacks)

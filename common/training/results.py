@@ -27,7 +27,7 @@ from common.data.splits import Split
 from common.data.windows import WindowSet
 from common.errors import UserError
 from common.modeling import predicting
-from common.reporting import reference, run_files, series_reference
+from common.reporting import reference, run_files, series_reference, verdict
 
 if TYPE_CHECKING:
     from common.training.recipe import Recipe
@@ -104,7 +104,6 @@ def reference_scores(config: Config, task: str, split: Split, dataset) -> dict[s
             kept = json.loads(path.read_text(encoding="utf-8"))
             print("the scikit-learn reference: kept from an earlier run on the same data")
             return kept
-    print("fitting the scikit-learn reference ...")
     if isinstance(split.x_train, WindowSet):
         result = series_reference.fit_reference(split, dataset.x_test)
     else:
@@ -156,6 +155,8 @@ def print_summary(run_dir: Path, metrics: dict[str, Any]) -> None:
         print(f"reference: scikit-learn {metrics['reference_model']} on the same split")
     elif "reference_note" in metrics:
         print(metrics["reference_note"])
+    if metrics.get("verdict"):
+        print("\n".join(verdict.lines(metrics["verdict"])))
 
 
 def print_seed_summary(
@@ -184,6 +185,19 @@ def print_seed_summary(
     group = Path(config.output.dir) / config.name
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     path = group / f"seeds-{stamp}.json"
+    verdicts = [metrics["verdict"] for _, metrics in results if metrics.get("verdict")]
+    if verdicts:
+        beat = sum(v["beats_baseline"] for v in verdicts)
+        diagnoses = sorted({v["diagnosis"] for v in verdicts})
+        summary["verdict"] = {
+            "beats_baseline": beat,
+            "seeds": len(verdicts),
+            "diagnoses": [v["diagnosis"] for v in verdicts],
+        }
+        print(
+            f"verdict: {beat} of {len(verdicts)} seeds beat the baseline beyond noise; "
+            f"diagnosis: {', '.join(diagnoses)}"
+        )
     run_files.write_json(path, summary)
     print(f"summary: {path}")
     return summary
