@@ -16,10 +16,13 @@ from common.serving.predict import predict as inference_predict
 from tests.conftest import cookbook
 
 
-def test_evaluate_reproduces_the_recorded_test_metrics(binary_run):
+def test_evaluate_reproduces_the_recorded_test_metrics(binary_run, capsys):
+    """The same scores, and the same verdict, as the run recorded."""
     run_dir, metrics = binary_run
     scores = inference.evaluate(str(run_dir))
     assert scores == pytest.approx(metrics["test"], rel=1e-5)
+    verdict = metrics["verdict"]
+    assert f": {verdict['diagnosis']} — {verdict['reason']}" in capsys.readouterr().out
 
 
 def test_predict_writes_one_row_per_input_from_raw_features(binary_run, tmp_path):

@@ -4,6 +4,8 @@ in TensorBoard and `cookbook runs`, and `--fail-under` for pipelines."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,7 @@ import pytest
 from sklearn.datasets import load_breast_cancer, load_digits
 from tensorboard.backend.event_processing import event_accumulator
 
-from tests.conftest import TINY, cookbook
+from tests.conftest import PROJECT_ROOT, TINY, cookbook
 
 
 def random_labels(path: Path) -> Path:
@@ -53,7 +55,7 @@ def test_random_labels_did_not_learn_and_fail_the_bar(tmp_path):
     assert verdict["next_steps"] and verdict["baseline"]["low"] <= 0 <= verdict["baseline"]["high"]
     assert "verdict: " in result.stdout and "did not learn" in result.stdout
     assert "--fail-under baseline: the run does not beat the baseline" in result.stdout
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stderr and "Warning" not in result.stderr
 
     # The same verdict in TensorBoard's TEXT tab and in `cookbook runs`.
     events = event_accumulator.EventAccumulator(
@@ -113,3 +115,44 @@ def test_the_default_binary_run_beats_its_baseline(binary_run, bar):
 def test_fail_under_is_one_of_two_bars():
     result = cookbook("train", "binary", *TINY, "--fail-under", "nothing")
     assert result.returncode == 2 and "--fail-under" in result.stderr
+
+
+def test_a_resume_without_a_backup_says_why_it_starts_at_epoch_1(tmp_path, capsys):
+    """A run killed after some epochs but before its first backup (backups every 30 s) is
+    resumed from epoch 1, and says so instead of starting again quietly."""
+    from common.training.driver import train
+    from tests.conftest import tiny
+
+    config = tiny("binary", tmp_path, "trainer.reference=false", "trainer.epochs=2")
+    run_dir, _ = train(config)
+    (run_dir / "metrics.json").unlink()  # as a kill before the run's end left it, no backup
+    capsys.readouterr()
+    _, metrics = train(config, run_dir)
+    out = capsys.readouterr().out
+    assert "no backup yet: the run was killed before its first backup" in out
+    assert "its 2 epoch(s) in history.csv train again from epoch 1" in out
+    assert "trainer.backup_interval" in out and metrics["epochs"] == 2
+
+
+def test_warnings_go_to_the_run_folder_not_the_console(tmp_path):
+    """A warning raised before the run folder is known and one after it both land in its
+    warnings.log; the console gets one line saying where."""
+    script = (
+        "import warnings, logging\n"
+        "from pathlib import Path\n"
+        "from common.reporting import warning_log\n"
+        "warning_log.install()\n"
+        "warnings.warn('an input name Keras does not like')\n"
+        f"warning_log.attach(Path({str(tmp_path)!r}))\n"
+        "logging.getLogger('tensorflow').warning('a TensorFlow logger warning')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=PROJECT_ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    log = (tmp_path / "warnings.log").read_text()
+    assert "an input name Keras does not like" in log and "a TensorFlow logger warning" in log
+    assert (
+        result.stderr
+        == f"2 Python warning(s) in {tmp_path / 'warnings.log'} (--verbose prints them)\n"
+    )

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import sys
 
+from common.reporting import warning_log
+
 VERBOSE = "COOKBOOK_VERBOSE"  # --verbose: keep TensorFlow's start-up log
 DEBUG = "COOKBOOK_DEBUG"  # --debug: a traceback for every error
 
@@ -19,6 +21,7 @@ def start_tensorflow() -> None:
     process's stderr is pointed at /dev/null while TensorFlow loads and finds its devices,
     then restored; `--verbose` keeps everything."""
     if not os.environ.get(VERBOSE):
+        warning_log.install()  # warnings to the run's warnings.log, not the console
         _quietly_import_tensorflow()
     import keras  # lazy: as TensorFlow
 

@@ -16,9 +16,10 @@ import keras
 
 from common.config.schema import Config
 from common.errors import UserError
-from common.training import runs
+from common.reporting import warning_log
+from common.reporting.verdict import lines as verdict_lines
+from common.training import judging, runs
 from common.training.recipe import Recipe, load_recipe
-from common.training.results import evaluate as evaluate_split
 from common.training.results import load_model
 from common.training.startup import set_up
 
@@ -38,6 +39,7 @@ def open_finished(run: str) -> FinishedRun:
     model_path = run_dir / "best.keras"
     if not model_path.is_file():
         raise UserError(f"{run_dir} has no best.keras yet; finish it with --resume first.")
+    warning_log.attach(run_dir)
     recipe = load_recipe(config.recipe)
     return FinishedRun(run_dir, config, recipe, load_model(model_path))
 
@@ -47,10 +49,12 @@ def evaluate(run: str) -> dict[str, float]:
     run_dir, config, recipe, model = open_finished(run)
     set_up(config)
     dataset = recipe.dataset(config)
-    scores = evaluate_split(recipe, config, model, dataset.x_test, dataset.y_test)
+    scores, verdict = judging.rescored(recipe, config, model, run_dir, dataset)
     recorded = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
     print(f"{run_dir}: {config.name} ({config.recipe}), best.keras on the test split")
     print(f"{'test':<14} {'model':>10} {'baseline':>12}")
     for name, value in scores.items():
         print(f"  {name:<12} {value:>10.4f} {recorded['baseline'].get(name, float('nan')):>12.4f}")
+    if verdict is not None:
+        print("\n".join(verdict_lines(verdict)))
     return scores

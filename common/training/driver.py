@@ -34,7 +34,7 @@ from common.data.dataset import Dataset
 from common.distribute import strategies
 from common.errors import RunStopped, Terminated, UserError
 from common.modeling import predicting
-from common.reporting import plots, run_files
+from common.reporting import plots, run_files, warning_log
 from common.training import callbacks as callbacks_module
 from common.training import judging, runs
 from common.training.fitting import best_epoch, build, fit
@@ -82,6 +82,8 @@ def train(config: Config, run_dir: Path | None = None) -> tuple[Path, dict[str, 
         previous_latest = runs.latest_target(group) if fresh else None
         workspace = open_workspace(config, strategy, run_dir)
         known = run_dir = workspace.run_dir
+        if workspace.is_chief:
+            warning_log.attach(run_dir)
         if (run_dir / "metrics.json").is_file():
             print(f"{run_dir} already finished; nothing to resume.")
             return run_dir, json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))

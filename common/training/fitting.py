@@ -108,6 +108,9 @@ def fit(
             shutil.copytree(chief, backup_dir, dirs_exist_ok=True)
     history_csv = folder / "history.csv"
     resumed = max(runs.backup_epoch(b, workspace.run_dir) for b in backups)
+    trained = len(run_files.read_history(history_csv))
+    if trained > resumed == 0 and workspace.is_chief:
+        print(no_backup_note(trained, config.trainer.backup_interval))
     runs.trim_history(history_csv, resumed)
     model = build(recipe, config, strategy, split, epochs)
     train_data = recipe.batches(split.x_train, split.y_train, config, True)
@@ -171,6 +174,16 @@ def fit(
     # Without validation data, best.keras is last.keras: the model as training left it.
     holds_best = best is not None or (save_models and not split.has_validation)
     return Fitted(model, history, holds_best)
+
+
+def no_backup_note(trained: int, interval: float | None) -> str:
+    """Why a resumed run starts at epoch 1 although history.csv holds epochs."""
+    every = "after every epoch" if not interval else f"every {interval:g} s"
+    return (
+        f"no backup yet: the run was killed before its first backup, so its {trained} "
+        f"epoch(s) in history.csv train again from epoch 1 (backups are written {every}: "
+        "trainer.backup_interval)"
+    )
 
 
 def unfreeze_backbone(model: keras.Model, top_layers: int) -> None:

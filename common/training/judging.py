@@ -14,6 +14,7 @@ model keys, the data's kind and size) so the next steps name real overrides.
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,9 +24,11 @@ from common.config.schema import Config, higher_is_better
 from common.data.files import FileSet
 from common.data.splits import Split
 from common.data.windows import WindowSet
+from common.modeling import predicting
 from common.modeling.predicting import SplitOutputs
+from common.reporting import run_files
 from common.reporting import verdict as verdict_module
-from common.training.results import scores_and_outputs
+from common.training.results import kept_reference, reference_path, scores_and_outputs
 
 if TYPE_CHECKING:
     import keras
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from common.data.dataset import Dataset
     from common.training.recipe import Recipe
 
+STILL_FALLING = 0.01  # the training loss's fall in the last epoch that says "train longer"
 KEY_METRICS = {
     "binary": "accuracy",
     "multiclass": "accuracy",
@@ -105,7 +109,7 @@ def run_verdict(
     """The verdict of a finished run (None where the task has no key metric to judge by).
     `passes` holds the model's "test" and "validation" outputs where the run has them; the
     training split is scored here."""
-    task = metrics.get("task", recipe.task)
+    task = metrics_task(recipe, metrics)
     if task == "gan":
         return gan_verdict(metrics)
     metric = KEY_METRICS.get(task)
@@ -145,12 +149,7 @@ def run_verdict(
         evidence.validation_kind = f"{len(metrics['folds'])}-fold validation"
     elif metric in metrics.get("validation", {}):
         evidence.validation = float(metrics["validation"][metric])
-    last_epoch = config.trainer.epochs + config.trainer.fine_tune.epochs
-    evidence.still_improving = (
-        split.has_validation
-        and metrics.get("best_epoch") == metrics.get("epochs") == last_epoch
-        and last_epoch > 1
-    )
+    evidence.still_improving = still_improving(config, split, metrics, history)
     test = passes.get("test")
     values: dict[str, np.ndarray | None] = {}
     if test is not None:
@@ -165,6 +164,24 @@ def run_verdict(
         values["validation"] = per_example(task, validation.targets, validation.outputs)
     evidence.per_example = {k: v for k, v in values.items() if v is not None}
     return verdict_module.judge(evidence)
+
+
+def still_improving(
+    config: Config, split: Split, metrics: dict[str, Any], history: list[dict[str, str]]
+) -> bool:
+    """Whether training ended while the model still improved: its best validation epoch was
+    the last the trainer allowed, or (without validation) the training loss still fell by
+    more than `STILL_FALLING` in the last epoch."""
+    last_epoch = config.trainer.epochs + config.trainer.fine_tune.epochs
+    if last_epoch < 2 or len(history) < 2:
+        return False
+    if split.has_validation:
+        return metrics.get("best_epoch") == metrics.get("epochs") == last_epoch
+    try:
+        before, after = (float(row["loss"]) for row in history[-2:])
+    except (KeyError, ValueError):
+        return False
+    return after < (1 - STILL_FALLING) * before
 
 
 def gan_verdict(metrics: dict[str, Any]) -> dict[str, Any] | None:
@@ -205,3 +222,39 @@ def write_summary(log_dir: Path, verdict: dict[str, Any], step: int) -> None:
     )
     with tf.summary.create_file_writer(str(log_dir / "verdict")).as_default():
         tf.summary.text("verdict", text, step=step)
+
+
+def rescored(
+    recipe: Recipe, config: Config, model: keras.Model, run_dir: Path, dataset: Dataset
+) -> tuple[dict[str, float], dict[str, Any] | None]:
+    """`cookbook evaluate`: the test scores of the run's model again, and the verdict they
+    give beside what the run recorded (its baseline, validation and training history; the
+    reference's per-example values where they are still kept, never fitted again)."""
+    from common.data import splits  # lazy: only `cookbook evaluate` rebuilds the split
+
+    recorded = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    split = splits.final_model_split(dataset, config.data, config.split_seed, recipe.stratify)
+    data = recipe.batches(dataset.x_test, dataset.y_test, config, False)
+    scores, test = scores_and_outputs(model, data)
+    if test is None and metrics_task(recipe, recorded) in KEY_METRICS:
+        test = predicting.predict_split(model, data)
+    metrics = {**recorded, "test": scores}
+    task = metrics_task(recipe, recorded)
+    kept = kept_reference(reference_path(config, task, split, dataset)) or {}
+    history = run_files.read_history(run_dir / "history.csv")
+    verdict = run_verdict(
+        recipe,
+        config,
+        model,
+        split,
+        dataset,
+        metrics,
+        history,
+        {"test": test},
+        kept.get("reference_per_example"),
+    )
+    return scores, verdict
+
+
+def metrics_task(recipe: Recipe, metrics: dict[str, Any]) -> str:
+    return str(metrics.get("task", recipe.task))

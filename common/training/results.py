@@ -94,24 +94,41 @@ def reference_scores(config: Config, task: str, split: Split, dataset) -> dict[s
     for a task without one (a GAN, an autoencoder)."""
     if task not in reference.TASKS:
         return {}
-    if isinstance(split.x_train, WindowSet):
-        key = series_reference.fingerprint(split, dataset.x_test)
-    else:
-        key = reference.fingerprint(task, split, dataset.x_test, dataset.y_test)
-    path = run_files.cache_dir(config.output.dir, "reference") / f"{key}.json"
-    if key is not None and path.is_file():
-        with contextlib.suppress(OSError, ValueError):
-            kept = json.loads(path.read_text(encoding="utf-8"))
-            print("the scikit-learn reference: kept from an earlier run on the same data")
-            return kept
+    path = reference_path(config, task, split, dataset)
+    kept = kept_reference(path)
+    if kept is not None:
+        print("the scikit-learn reference: kept from an earlier run on the same data")
+        return kept
     if isinstance(split.x_train, WindowSet):
         result = series_reference.fit_reference(split, dataset.x_test)
     else:
         result = reference.fit_reference(task, split, dataset.x_test, dataset.y_test)
-    if key is not None:
+    if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         run_files.write_json(path, result)
     return result
+
+
+def reference_path(config: Config, task: str, split: Split, dataset) -> Path | None:
+    """Where the reference of this data is kept (None: there is none to keep)."""
+    if task not in reference.TASKS:
+        return None
+    if isinstance(split.x_train, WindowSet):
+        key = series_reference.fingerprint(split, dataset.x_test)
+    else:
+        key = reference.fingerprint(task, split, dataset.x_test, dataset.y_test)
+    return (
+        None if key is None else run_files.cache_dir(config.output.dir, "reference") / f"{key}.json"
+    )
+
+
+def kept_reference(path: Path | None) -> dict[str, Any] | None:
+    """The reference kept at `path`, or None (none kept, or unreadable: fitted again)."""
+    if path is None or not path.is_file():
+        return None
+    with contextlib.suppress(OSError, ValueError):
+        return json.loads(path.read_text(encoding="utf-8"))
+    return None
 
 
 def write_predictions(test: predicting.SplitOutputs, task: str, path: Path) -> None:

@@ -43,7 +43,7 @@ from keras_tuner.src.distribute import oracle_chief
 from common.config.schema import Config
 from common.config.search_space import direction
 from common.errors import RunStopped, Terminated, UserError
-from common.reporting import run_files
+from common.reporting import run_files, warning_log
 from common.training import runs, startup
 from common.training.callbacks import tensorboard
 from common.tuning.hypermodel import ConfigHyperModel
@@ -191,6 +191,7 @@ def run_sweep(config: Config, strategy, sweep_dir: Path, resuming: bool) -> None
     kind = role()
     print(f"Sweep folder: {sweep_dir}", flush=True)
     if kind != "worker":
+        warning_log.attach(sweep_dir)
         run_files.write_json(sweep_dir / "environment.json", startup.environment(config, strategy))
 
     hypermodel = ConfigHyperModel(config, strategy)
