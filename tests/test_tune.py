@@ -100,6 +100,17 @@ def test_random_sweep_writes_a_leaderboard_best_first(random_sweep):
     assert (random_sweep.parent / "latest-tune").resolve() == random_sweep.resolve()
 
 
+def test_the_sweep_judges_its_best_trial_on_validation(random_sweep):
+    """verdict.json: the best trial against the validation baseline, the trials it cannot be
+    told from (two standard errors on its 114 examples), and the test it still owes."""
+    verdict = json.loads((random_sweep / "verdict.json").read_text())
+    rows = read_leaderboard(random_sweep)
+    assert verdict["metric"] == "accuracy" and verdict["validation_examples"] == 114
+    assert verdict["beats_baseline"] is True and verdict["best"] > verdict["baseline"]["score"]
+    assert 1 <= verdict["trials_within_noise"] <= len(rows)
+    assert f"cookbook train {random_sweep / 'best.yaml'}" in verdict["next_steps"][0]
+
+
 def test_trials_write_hparams_for_the_tensorboard_dashboard(random_sweep):
     rows = {row["trial"]: row for row in read_leaderboard(random_sweep)}
     for trial_id, row in rows.items():

@@ -14,6 +14,8 @@ from common.config.search_space import direction, yaml_text
 from common.reporting import run_files
 from common.tuning import hyperparameters
 from common.tuning.hypermodel import ConfigHyperModel
+from common.tuning.verdict import lines as verdict_lines
+from common.tuning.verdict import sweep_verdict
 
 if TYPE_CHECKING:
     import keras_tuner
@@ -128,3 +130,7 @@ def write_results(tuner: keras_tuner.Tuner, hypermodel: ConfigHyperModel, sweep_
         print("\nNo trial completed, so there is no best.yaml.")
     else:
         print(f"\nBest config: {best}\nTrain it:    cookbook train {best}")
+        verdict = sweep_verdict(tuner, hypermodel, str(best))
+        if verdict is not None:
+            run_files.write_json(sweep_dir / "verdict.json", verdict)
+            print("\n".join(verdict_lines(verdict)))
