@@ -133,6 +133,7 @@ def test_verdicts_and_table_from_metrics_json(tmp_path):
                 "baseline": {"accuracy": 0.62},
                 "reference": {"accuracy": 0.805},
                 "reference_model": "LogisticRegression",
+                "verdict": {"beats_baseline": True, "diagnosis": "fine"},
             }
         )
     )
@@ -159,10 +160,11 @@ def test_verdicts_and_table_from_metrics_json(tmp_path):
     assert rows[0].startswith("| dataset | rows | recipe | metric | model | baseline |")
     assert rows[2] == (
         "| cars-origin | 406 | multiclass | accuracy | 0.800 | 0.620 | 0.805 "
-        "(LogisticRegression) | beats baseline; within 1 point of reference | 12 s |"
+        "(LogisticRegression) | beats baseline; within 1 point of reference | ✓ fine | 12 s |"
     )
     assert (
-        "| airline | 144 | rnn | mae | 20.0 | 30.0 | — [1] | beats baseline | 1 min 5 s |" in text
+        "| airline | 144 | rnn | mae | 20.0 | 30.0 | — [1] | beats baseline | - | 1 min 5 s |"
+        in text
     )
     assert "| failed (exit 2) [2] |" in text
     assert "2. cars-origin: error: data.target: no such column" in text
@@ -175,6 +177,9 @@ def test_verdicts_and_table_from_metrics_json(tmp_path):
         "wall_s": 81.3,
     }
     assert "**2 of 4** beat the baseline" in run.markdown([near, behind, forecast, failed], "x", 1)
+    zoo_md = tmp_path / "ZOO.md"
+    zoo_md.write_text("# The zoo\n\n| table |\n\n## Why\n\nwritten by hand\n")
+    assert run.kept_notes(zoo_md) == "\n## Why\n\nwritten by hand\n"
 
 
 @pytest.mark.slow

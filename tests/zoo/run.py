@@ -63,6 +63,7 @@ class Result:
     beats_baseline: bool | None = None
     near_reference: bool | None = None  # within 1 point / 5% of the reference, or better
     verdict: str = ""
+    run_verdict: str = ""  # the run's own verdict: beaten beyond noise (✓/✗) and diagnosis
 
 
 # --------------------------------------------------------------------------------------------
@@ -127,6 +128,10 @@ def result_of(
         metrics.get("reference_model") if result.reference is not None else None
     )
     result.note = metrics.get("reference_note")
+    own = metrics.get("verdict") or {}
+    if own:
+        mark = "✓" if own.get("beats_baseline") else "✗"
+        result.run_verdict = f"{mark} {own.get('diagnosis', '?')}"
     if result.model is None:
         result.verdict = f"no test {entry.metric} in metrics.json"
         return result
@@ -209,8 +214,8 @@ def table(results: list[Result]) -> str:
     """The markdown table, then a numbered note per reference note or failure."""
     header = ["dataset", "rows", "recipe", "metric", "model", "baseline", "reference", "verdict"]
     lines = [
-        "| " + " | ".join([*header, "wall time"]) + " |",
-        "|---|---:|---|---|---:|---:|---|---|---:|",
+        "| " + " | ".join([*header, "run's verdict", "wall time"]) + " |",
+        "|---|---:|---|---|---:|---:|---|---|---|---:|",
     ]
     notes = []
     for result in results:
@@ -234,6 +239,7 @@ def table(results: list[Result]) -> str:
             number(result.baseline, result.metric),
             reference,
             verdict_text,
+            result.run_verdict or "-",
             duration(result.wall_s),
         ]
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
@@ -278,6 +284,8 @@ def markdown(results: list[Result], command: str, epochs: int | None) -> str:
         "only the overrides that describe its data (data.dataset, data.path, data.target).",
         "*model* is the default's test score, *baseline* the run's own guess (majority class,",
         "mean, persistence), *reference* the run's own scikit-learn reference on the same split.",
+        "*run's verdict* is what the run itself concluded (`metrics.json`'s verdict): ✓ when it",
+        "beat its baseline beyond noise, and its diagnosis.",
         "",
         f"Command: `{command}` ({settings}). Machine: {machine()}.",
         "",
@@ -295,6 +303,16 @@ def markdown(results: list[Result], command: str, epochs: int | None) -> str:
 # --------------------------------------------------------------------------------------------
 # The command
 # --------------------------------------------------------------------------------------------
+
+
+def kept_notes(path: Path) -> str:
+    """The hand-written part of an existing ZOO.md (from its first `## ` heading on), which a
+    new run keeps below the new table."""
+    if not path.is_file():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    start = text.find("\n## ")
+    return "" if start < 0 else text[start:]
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -352,7 +370,7 @@ def main(argv: list[str] | None = None) -> None:
     (out / "ZOO.md").write_text(text, encoding="utf-8")
     written = [out / "ZOO.md", out / "results.json"]
     if not args.only and args.epochs is None:  # the full zoo at default epochs: the real figures
-        ZOO_MD.write_text(text, encoding="utf-8")
+        ZOO_MD.write_text(text + kept_notes(ZOO_MD), encoding="utf-8")
         written.append(ZOO_MD)
     print("\n" + table(results) + "\n")
     print("wrote " + ", ".join(str(path) for path in written))
