@@ -199,7 +199,10 @@ def diagnose(
     """The first diagnosis that holds, and the figures that made it."""
     m = e.metric
     train, train_time = skills["train"], skills["train_time"]
-    held_out_name = "validation" if skills["validation"] is not None else "test"
+    # The gap to overfit by is the kept model's own: its validation split, else its test
+    # split (K-fold's validation scores are the fold models', not the final model's).
+    own_validation = skills["validation"] is not None and "fold" not in e.validation_kind
+    held_out_name = "validation" if own_validation else "test"
     held_out = skills[held_out_name]
     if train is not None and train_time is not None and train_time - train > MISMATCH_GAP:
         return "mismatch", (

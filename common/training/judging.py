@@ -111,7 +111,7 @@ def run_verdict(
     training split is scored here."""
     task = metrics_task(recipe, metrics)
     if task == "gan":
-        return gan_verdict(metrics)
+        return gan_verdict(config, metrics)
     metric = KEY_METRICS.get(task)
     if metric is None or metric not in metrics.get("test", {}):
         return None
@@ -184,7 +184,7 @@ def still_improving(
     return after < (1 - STILL_FALLING) * before
 
 
-def gan_verdict(metrics: dict[str, Any]) -> dict[str, Any] | None:
+def gan_verdict(config: Config, metrics: dict[str, Any]) -> dict[str, Any] | None:
     """A GAN's samples judged by the quality classifier: the baseline is a generator of one
     kind of image (inception score 1), the reference the real test images."""
     quality = metrics.get("quality") or {}
@@ -199,7 +199,12 @@ def gan_verdict(metrics: dict[str, Any]) -> dict[str, Any] | None:
         baseline=1.0,
         reference=None if real is None else float(real),
         reference_model="real test images",
-        context={"recipe": "gan", "kind": "image"},
+        context={
+            "recipe": config.recipe,
+            "kind": "image",
+            "epochs": config.trainer.epochs,
+            "learning_rate": config.optimizer.learning_rate,
+        },
     )
     return verdict_module.judge(evidence)
 
