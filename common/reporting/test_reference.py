@@ -76,3 +76,28 @@ def test_a_regression_table_with_a_name_column_gets_a_reference():
     split = Split("holdout", table[:120], y[:120], table[120:160], y[120:160], None)
     result = reference.fit_reference("regression", split, table[160:], y[160:])
     assert result["reference"]["mae"] < 0.5 * np.mean(np.abs(y[160:] - y[:120].mean()))
+
+
+def separable(rows: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, 10)).astype("float32")
+    return x, (x[:, :3].sum(axis=1) > 0).astype("int64")
+
+
+def test_past_the_kernel_rows_the_reference_scales_linearly(monkeypatch, capsys):
+    """No RBF SVC past KERNEL_ROWS (its cost grows with the rows squared), and past FIT_ROWS
+    a stratified subsample that metrics.json and the console name."""
+    monkeypatch.setattr(reference, "KERNEL_ROWS", 500)
+    monkeypatch.setattr(reference, "FIT_ROWS", 1_500)
+    x, y = separable(4_000)
+    x_test, y_test = separable(500, seed=1)
+    split = Split("holdout", x, y, None, None, 2)
+    result = reference.fit_reference("binary", split, x_test, y_test)
+    assert result["reference_model"] in ("LogisticRegression", "HistGradientBoostingClassifier")
+    assert result["reference_fitted_on"] == {"rows": 1_500, "of": 4_000}
+    assert result["reference"]["accuracy"] > 0.9
+    assert len(result["reference_per_example"]) == 500
+    out = capsys.readouterr().out
+    assert "(LogisticRegression, HistGradientBoostingClassifier) on a seeded 1,500 of 4,000" in out
+    small = reference.candidates("binary", reference.StandardScaler(), False, rows=400)
+    assert "SVC" in small and "HistGradientBoostingClassifier" not in small

@@ -99,10 +99,17 @@ def reference_scores(config: Config, task: str, split: Split, dataset) -> dict[s
     if kept is not None:
         print("the scikit-learn reference: kept from an earlier run on the same data")
         return kept
-    if isinstance(split.x_train, WindowSet):
-        result = series_reference.fit_reference(split, dataset.x_test)
-    else:
-        result = reference.fit_reference(task, split, dataset.x_test, dataset.y_test)
+    started = time.perf_counter()
+    try:
+        if isinstance(split.x_train, WindowSet):
+            result = series_reference.fit_reference(split, dataset.x_test)
+        else:
+            result = reference.fit_reference(task, split, dataset.x_test, dataset.y_test)
+    except KeyboardInterrupt:  # stop the reference only: the trained model is kept
+        print("\nreference interrupted (Ctrl-C): the run is finished without it")
+        return {"reference_note": "no reference: interrupted with Ctrl-C while it fitted"}
+    if "reference" in result:
+        print(f"the scikit-learn reference fitted in {time.perf_counter() - started:.1f} s")
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         run_files.write_json(path, result)
@@ -169,7 +176,13 @@ def print_summary(run_dir: Path, metrics: dict[str, Any]) -> None:
             line += f" {reference.get(name, float('nan')):>12.4f}"
         print(line)
     if reference:
-        print(f"reference: scikit-learn {metrics['reference_model']} on the same split")
+        fitted_on = metrics.get("reference_fitted_on") or {}
+        sampled = (
+            f" (fitted on {fitted_on['rows']:,} of {fitted_on['of']:,} training rows)"
+            if fitted_on.get("rows", 0) < fitted_on.get("of", 0)
+            else ""
+        )
+        print(f"reference: scikit-learn {metrics['reference_model']} on the same split{sampled}")
     elif "reference_note" in metrics:
         print(metrics["reference_note"])
     if metrics.get("verdict"):
