@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from common.data.dataset import Dataset
     from common.training.recipe import Recipe
 
+TRAIN_PASS_ROWS = 50_000  # training examples scored again in inference mode, at most
 STILL_FALLING = 0.01  # the training loss's fall in the last epoch that says "train longer"
 KEY_METRICS = {
     "binary": "accuracy",
@@ -69,6 +70,18 @@ def per_example(task: str, targets: Any, outputs: Any) -> np.ndarray | None:
     if task == "autoencoder":
         return ((outputs - truth) ** 2).mean(axis=1)
     return None
+
+
+def first_rows(x: Any, y: np.ndarray | None, count: int) -> tuple[Any, np.ndarray | None]:
+    """At most `count` examples of (x, y), for the training pass: a table's rows, an array's,
+    a folder's files or a series' windows (each split is already in shuffled or time order)."""
+    if len(x) <= count:
+        return x, y
+    try:
+        head = x.iloc[:count] if hasattr(x, "iloc") else x[:count]
+    except TypeError:  # a source without slices: all of it
+        return x, y
+    return head, None if y is None else y[:count]
 
 
 def kept_row(history: list[dict[str, str]], metrics: dict[str, Any]) -> dict[str, str] | None:
@@ -137,9 +150,8 @@ def run_verdict(
             "validation_examples": len(split.x_val) if split.has_validation else 0,
         },
     )
-    train_scores, _ = scores_and_outputs(
-        model, recipe.batches(split.x_train, split.y_train, config, False)
-    )
+    x_seen, y_seen = first_rows(split.x_train, split.y_train, TRAIN_PASS_ROWS)
+    train_scores, _ = scores_and_outputs(model, recipe.batches(x_seen, y_seen, config, False))
     evidence.train = _score(train_scores, metric)
     row = kept_row(history, metrics)
     if row is not None and row.get(metric) not in (None, ""):
