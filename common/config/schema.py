@@ -49,8 +49,9 @@ LOSSES = (
 def higher_is_better(metric: str) -> bool:
     """Which way a metric improves, by name, as Keras' own callbacks infer it: accuracy, AUC,
     precision and recall rise; losses and errors fall. One rule for checkpoints, best epochs
-    and the tuner's objective."""
-    return any(word in metric for word in ("acc", "auc", "precision", "recall"))
+    and the tuner's objective (and IoU, exact match and BLEU, which Keras does not name)."""
+    words = ("acc", "auc", "precision", "recall", "iou", "exact_match", "bleu")
+    return any(word in metric for word in words)
 
 
 def _choices(*names: str | bool) -> dict[str, Any]:

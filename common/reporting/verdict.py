@@ -45,7 +45,12 @@ MISMATCH_GAP = 0.2  # skill lost between training-time and inference-mode traini
 OVERFIT_GAP = 0.1  # skill lost between training and validation (or test)
 TUNED_GAP = 0.1  # skill lost between validation and test, also beyond 2 standard errors
 SCORES_ONLY_TIE = 0.05  # a relative difference that counts as a tie where there is no interval
-PERFECT = {"accuracy": 1.0, "auc": 1.0}  # higher-is-better metrics and their best value
+# Higher-is-better metrics and their best value.
+PERFECT = {
+    name: 1.0
+    for name in ("accuracy", "auc", "mean_iou", "pixel_accuracy", "exact_match", "bleu")
+}
+PERFECT["character_accuracy"] = 1.0
 DIAGNOSES = ("mismatch", "did not learn", "tuned to its validation", "overfits", "underfits")
 
 

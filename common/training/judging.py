@@ -125,7 +125,8 @@ def run_verdict(
     task = metrics_task(recipe, metrics)
     if task == "gan":
         return gan_verdict(config, metrics)
-    metric = KEY_METRICS.get(task)
+    # A recipe with a task of its own names its key metric (`KEY_METRIC = "mean_iou"`).
+    metric = KEY_METRICS.get(task) or getattr(recipe.module, "KEY_METRIC", None)
     if metric is None or metric not in metrics.get("test", {}):
         return None
     higher = higher_is_better(metric)
