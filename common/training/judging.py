@@ -28,6 +28,7 @@ from common.modeling import predicting
 from common.modeling.predicting import SplitOutputs
 from common.reporting import run_files
 from common.reporting import verdict as verdict_module
+from common.training.callbacks import monitor_name
 from common.training.results import kept_reference, reference_path, scores_and_outputs
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from common.training.recipe import Recipe
 
 TRAIN_PASS_ROWS = 50_000  # training examples scored again in inference mode, at most
-STILL_FALLING = 0.01  # the training loss's fall in the last epoch that says "train longer"
+STILL_FALLING = 0.01  # the gain over the last tenth of the epochs that says "train longer"
 KEY_METRICS = {
     "binary": "accuracy",
     "multiclass": "accuracy",
@@ -182,19 +183,31 @@ def run_verdict(
 def still_improving(
     config: Config, split: Split, metrics: dict[str, Any], history: list[dict[str, str]]
 ) -> bool:
-    """Whether training ended while the model still improved: its best validation epoch was
-    the last the trainer allowed, or (without validation) the training loss still fell by
-    more than `STILL_FALLING` in the last epoch."""
+    """Whether training ended while the model still improved: its monitored value (validation,
+    else the training loss) was best at the last epoch the trainer allowed and gained more
+    than `STILL_FALLING` over its best before the last tenth of the epochs."""
     last_epoch = config.trainer.epochs + config.trainer.fine_tune.epochs
     if last_epoch < 2 or len(history) < 2:
         return False
-    if split.has_validation:
-        return metrics.get("best_epoch") == metrics.get("epochs") == last_epoch
+    if (
+        split.has_validation
+        and not metrics.get("best_epoch") == metrics.get("epochs") == last_epoch
+    ):
+        return False
+    monitor = monitor_name(config, split.has_validation)
+    # Best at the last epoch is also what a schedule that anneals to zero (cosine) gives a
+    # converged model: it counts only if the last tenth of the epochs still gained.
+    tail = max(1, len(history) // 10)
     try:
-        before, after = (float(row["loss"]) for row in history[-2:])
+        values = [float(row[monitor]) for row in history]
     except (KeyError, ValueError):
         return False
-    return after < (1 - STILL_FALLING) * before
+    earlier, last = values[:-tail], values[-1]
+    if higher_is_better(monitor):
+        best_before = max(earlier)
+        return last > best_before + STILL_FALLING * abs(best_before)
+    best_before = min(earlier)
+    return last < best_before - STILL_FALLING * abs(best_before)
 
 
 def gan_verdict(config: Config, metrics: dict[str, Any]) -> dict[str, Any] | None:
