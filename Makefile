@@ -11,6 +11,8 @@ RECIPE ?= binary
 CONFIG ?=
 ARGS   ?=
 RESUME ?=
+RUN    ?=
+SERVE_PORT ?=
 WORKERS ?=
 FAIL_UNDER ?=
 HOST   ?= 127.0.0.1
@@ -20,7 +22,7 @@ PYTEST_ARGS ?=
 
 TARGET := $(if $(CONFIG),$(CONFIG),$(RECIPE))
 
-.PHONY: help venv train tune show check list tensorboard test test-quality test-slow test-full bench bench-memory zoo lint format clean
+.PHONY: serve help venv train tune show check list tensorboard test test-quality test-slow test-full bench bench-memory zoo lint format clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -48,6 +50,9 @@ check: $(STAMP) ## Validate RECIPE (or CONFIG), build it under its strategy, run
 
 list: $(STAMP) ## List recipes and configs
 	$(BIN)/cookbook list
+
+serve: $(STAMP) ## Serve RUN=<run folder> over TensorFlow Serving's REST API on HOST:SERVE_PORT (127.0.0.1:8501)
+	$(BIN)/cookbook serve $(RUN) --host $(HOST) --port $(or $(SERVE_PORT),8501) $(ARGS)
 
 tensorboard: $(STAMP) ## Serve TensorBoard over runs/ on HOST:PORT (127.0.0.1:6006)
 	$(BIN)/tensorboard --logdir $(LOGDIR) --host $(HOST) --port $(PORT)

@@ -10,7 +10,7 @@ import argparse
 import os
 from collections.abc import Callable
 
-from common.cli import browse, reports, serve, train, tune
+from common.cli import browse, deploy, reports, serve, train, tune
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     tune_help = "KerasTuner sweep over the config's tune.space"
     add_tune_arguments(add("tune", tune.tune, tune_help, target="optional"))
     add_serve_commands(add)
+    add_deploy_command(add)
     add_report_commands(add)
     return root
 
@@ -158,6 +159,32 @@ def add_serve_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
         "--quantize",
         choices=["dynamic", "float16", "int8"],
         help="tflite only: dynamic-range, float16 or int8 (calibrated on training samples)",
+    )
+
+
+def add_deploy_command(add: Callable[..., argparse.ArgumentParser]) -> None:
+    """serve: a finished run behind TensorFlow Serving's REST API."""
+    command = add(
+        "serve", deploy.serve, "serve a run's model over TensorFlow Serving's REST API", "none"
+    )
+    command.add_argument("run", metavar="RUN", help="a finished run folder")
+    command.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine)")
+    command.add_argument("--port", type=int, default=8501, help="default 8501 (TF Serving's)")
+    command.add_argument(
+        "--token",
+        help=f"required off 127.0.0.1 (or ${deploy.TOKEN}): clients send it as a Bearer token",
+    )
+    command.add_argument(
+        "--max-batch", type=positive, default=64, help="rows per model call (default 64)"
+    )
+    command.add_argument(
+        "--max-wait-ms",
+        type=float,
+        default=5.0,
+        help="how long a request waits for others to share its model call (default 5 ms)",
+    )
+    command.add_argument(
+        "--max-body-mb", type=positive, default=16, help="largest request body (default 16 MiB)"
     )
 
 
