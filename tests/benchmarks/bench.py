@@ -6,7 +6,8 @@ on the same data, model and epochs. Results go to BENCHMARKS.md.
                     samples/s, peak memory (tests/benchmarks/against_plain.py)
     --only table    the speed settings, two workers and the binary overhead row
                     (tests/benchmarks/table.py); `--only vision`: its image rows alone
-    --only all      recipes, then table
+    --only serve    `cookbook serve` under 1, 4 and 16 clients (tests/benchmarks/serve.py)
+    --only all      recipes, then table, then serve
 
 Quick look: `python -m tests.benchmarks.bench --recipes binary,rnn --repeats 1 --epochs 2
 --output /tmp/BENCHMARKS.md` (a copy: the real file keeps its numbers).
@@ -24,7 +25,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 ROOT = Path(__file__).resolve().parents[2]
-PARTS = ("recipes", "table", "vision", "all")
+PARTS = ("recipes", "table", "vision", "serve", "all")
 TABLE_EPOCHS = 30  # the table's default; the recipes default to their configs' epochs
 
 
@@ -43,6 +44,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "--recipes", default=None, help="comma-separated recipes (default: every recipe)"
     )
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument(
+        "--seconds", type=float, default=30.0, help="serve: seconds per client level (30)"
+    )
     args = parser.parse_args(argv)
     if args.repeats < 1 or (args.epochs is not None and args.epochs < 1):
         parser.error("--repeats and --epochs must be at least 1")
@@ -81,6 +85,10 @@ def main() -> None:
         ok = run_recipes(args)
     if args.only in ("table", "vision", "all"):
         run_table(args)
+    if args.only in ("serve", "all"):
+        from tests.benchmarks import serve
+
+        serve.main(args)
     if not ok:
         raise SystemExit(1)
 
