@@ -188,6 +188,10 @@ class TrainerConfig:
     # A scikit-learn reference beside the baseline (tabular and flattened-image tasks):
     # logistic regression / SVC, or ridge / histogram gradient boosting, the better on validation.
     reference: bool = True
+    # The workflow's last step: after the holdout run has picked the epoch count on validation,
+    # a fresh model trains on training + validation for that many epochs and is scored once on
+    # the test split (metrics.json keeps the validated model's scores under "validated").
+    refit: bool = False
 
 
 @dataclass

@@ -155,6 +155,8 @@ def train_and_score(
     fitted = fit(recipe, config, strategy, split, workspace, folder, log_dir, epochs)
     model = fitted.model
     best_path = folder / ("best.keras" if split.has_validation else "last.keras")
+    if (folder / "validated.keras").is_file():  # resumed after a refit replaced best.keras
+        best_path = folder / "validated.keras"
     if not split.has_validation:
         with run_files.atomic_path(folder / "best.keras") as temporary:
             shutil.copyfile(folder / "last.keras", temporary)
@@ -168,8 +170,10 @@ def train_and_score(
         metrics["best_epoch"] = best_epoch(fitted.history, monitor)
         validation_data = recipe.batches(split.x_val, split.y_val, config, False)
         metrics["validation"], validation = scores_and_outputs(model, validation_data)
-    # One pass over the test split gives its scores and test_predictions.csv.
     test_data = recipe.batches(dataset.x_test, dataset.y_test, config, False)
+    if config.trainer.refit and split.has_validation:
+        model, split, fitted = refit(recipe, config, strategy, dataset, workspace, metrics, model)
+    # One pass over the test split gives its scores and test_predictions.csv.
     metrics["test"], test = scores_and_outputs(model, test_data)
     metrics["baseline"] = recipe.baseline(split, dataset.x_test, dataset.y_test, config.trainer)
     metrics.update(recipe.report(model, dataset, RunInfo.of(config, folder), test))
@@ -200,6 +204,48 @@ def train_and_score(
     with contextlib.suppress(OSError):  # the last worker to finish removes the empty folder
         (workspace.run_dir / "backup").rmdir()
     return metrics
+
+
+def refit(recipe, config, strategy, dataset, workspace, metrics, validated):
+    """`trainer.refit`: the validated model's scores go under metrics["validated"]; a fresh
+    model trains on training + validation for the best epoch count and becomes the run's
+    model (best.keras; the validated one stays as validated.keras)."""
+    if dataset.x_val is not None:
+        raise UserError(
+            "trainer.refit retrains on training + validation, but this source brings its own "
+            "validation part; set trainer.refit=false, or carve validation from the training "
+            "data (data.validation_split)."
+        )
+    folder = workspace.write_dir
+    test_data = recipe.batches(dataset.x_test, dataset.y_test, config, False)
+    metrics["validated"] = {
+        "test": scores_and_outputs(validated, test_data)[0],
+        "validation": metrics.get("validation"),
+        "best_epoch": metrics["best_epoch"],
+        "epochs": metrics["epochs"],
+    }
+    epochs = metrics["best_epoch"]
+    whole = splits.full_training(dataset, "refit")
+    print(f"\nrefit: a fresh model on all {len(whole.x_train)} training examples, {epochs} epochs")
+    fitted = fit(
+        recipe,
+        config,
+        strategy,
+        whole,
+        workspace,
+        folder / "refit",
+        folder / "logs" / "refit",
+        epochs,
+    )
+    model = fitted.model if fitted.holds_best else load_model(folder / "refit" / "last.keras")
+    if workspace.is_chief and (folder / "best.keras").is_file():
+        if not (folder / "validated.keras").is_file():
+            shutil.copyfile(folder / "best.keras", folder / "validated.keras")
+        with run_files.atomic_path(folder / "best.keras") as temporary:
+            shutil.copyfile(folder / "refit" / "last.keras", temporary)
+    metrics["refit"] = {"epochs": epochs, "train_examples": len(whole.x_train)}
+    metrics["epochs"] = len(fitted.history)
+    return model, whole, fitted
 
 
 def check(config: Config) -> dict[str, Any]:
