@@ -164,7 +164,7 @@ def test_binary_report_in_the_browser(binary_run, browser):
     # The verdict comes first, in words and colour: green (fine) or amber (beats the baseline,
     # something to act on), never red for a run that beats its baseline.
     verdict = metrics["verdict"]
-    box = browser.find_element("css selector", "section.verdict .verdict")
+    box = browser.find_element("css selector", "section.verdict .verdict-box")
     assert box.get_attribute("class").split()[-1] == (
         "good" if verdict["diagnosis"] == "fine" else "warn"
     )

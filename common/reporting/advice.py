@@ -32,6 +32,12 @@ def has(e: Evidence, *keys: str) -> bool:
     return all(key in e.options for key in keys)
 
 
+def below(e: Evidence, key: str, value: float) -> bool:
+    """Whether the run's `key` is a number under `value` (a step raising it makes sense)."""
+    current = e.options.get(key)
+    return isinstance(current, int | float) and not isinstance(current, bool) and current < value
+
+
 def epochs_step(e: Evidence) -> str:
     epochs = int(e.context.get("epochs") or 0)
     return f"train longer: trainer.epochs={max(2 * epochs, epochs + 10)}" if epochs else ""
@@ -100,7 +106,9 @@ def did_not_learn(
         if fits
         else epochs_step(e),
         learning_rate_step(e),
-        "standardise the inputs: model.normalize=true" if has(e, "normalize") else "",
+        "standardise the inputs: model.normalize=true"
+        if e.options.get("normalize") is False
+        else "",
     ]
 
 
@@ -108,9 +116,11 @@ def mismatch(e: Evidence, reference: dict[str, Any] | None) -> list[str]:
     return [
         "turn BatchNormalization off (model.batch_norm=false) or train longer so its moving "
         "statistics settle"
-        if has(e, "batch_norm")
+        if e.options.get("batch_norm") is True
         else "check the BatchNormalization layers: their moving statistics lag on short trainings",
-        "lower the dropout (model.dropout=0.1)" if has(e, "dropout") else "",
+        "lower the dropout (model.dropout=0.1)"
+        if isinstance(e.options.get("dropout"), float) and e.options["dropout"] >= 0.2
+        else "",
         "a larger data.batch_size, so the batch statistics match the whole set's",
     ]
 
@@ -131,8 +141,8 @@ def tuned(e: Evidence, reference: dict[str, Any] | None) -> list[str]:
 def overfits(e: Evidence, reference: dict[str, Any] | None) -> list[str]:
     kind = e.context.get("kind")
     return [
-        "more dropout: model.dropout=0.3" if has(e, "dropout") else "",
-        "weight decay on the kernels: model.l2=1e-3" if has(e, "l2") else "",
+        "more dropout: model.dropout=0.3" if below(e, "dropout", 0.3) else "",
+        "weight decay on the kernels: model.l2=1e-3" if below(e, "l2", 1e-3) else "",
         "augmentation: model.augment.flip=horizontal model.augment.rotation=0.05"
         if has(e, "augment") and kind == "image"
         else "",

@@ -46,11 +46,12 @@ pre { background: #f6f8fa; border: 1px solid #d0d7de; padding: 10px 14px; overfl
 .run { margin-top: 48px; }
 .gallery { display: flex; flex-wrap: wrap; gap: 0 28px; align-items: flex-start; }
 a { color: #0969da; }
-.verdict { border-left: 6px solid; padding: 6px 14px; margin: 8px 0 12px; border-radius: 4px; }
-.verdict p { margin: 4px 0; }
-.verdict.good { border-color: #1a7f37; background: #dafbe1; }
-.verdict.warn { border-color: #9a6700; background: #fff8c5; }
-.verdict.bad { border-color: #cf222e; background: #ffebe9; }
+.verdict-box { border-left: 6px solid; padding: 6px 14px; margin: 8px 0 12px;
+               border-radius: 4px; }
+.verdict-box p { margin: 4px 0; }
+.verdict-box.good { border-color: #1a7f37; background: #dafbe1; }
+.verdict-box.warn { border-color: #9a6700; background: #fff8c5; }
+.verdict-box.bad { border-color: #cf222e; background: #ffebe9; }
 """
 
 

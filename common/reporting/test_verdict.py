@@ -53,7 +53,13 @@ def evidence(**changes) -> Evidence:
         "train": 0.97,
         "train_time": 0.96,
         "validation": 0.95,
-        "options": ("units", "dropout", "l2", "batch_norm", "normalize"),
+        "options": {
+            "units": [16],
+            "dropout": 0.0,
+            "l2": 0.0,
+            "batch_norm": True,
+            "normalize": True,
+        },
         "context": {"epochs": 20, "learning_rate": 1e-3, "validation_examples": 100},
         "per_example": {"model": correct(200, 190), "baseline": correct(200, 120, seed=3)},
     }

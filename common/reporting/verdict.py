@@ -73,7 +73,7 @@ class Evidence:
     tuned: bool = False  # the config came from a sweep's best trial
     still_improving: bool = False  # the best epoch was the last of the trainer's epochs
     per_example: dict[str, np.ndarray] = field(default_factory=dict)
-    options: tuple[str, ...] = ()  # the recipe's model options (to name real keys)
+    options: dict[str, Any] = field(default_factory=dict)  # the recipe's model options
     context: dict[str, Any] = field(default_factory=dict)  # recipe, data kind, sizes
 
 

@@ -41,13 +41,13 @@ def verdict_section(run: Run, prefix: str) -> str:
             )
     metric = html.escape(str(verdict.get("metric", "")))
     body = (
-        f'<div class="verdict {colour(verdict)}">'
+        f'<div class="verdict-box {colour(verdict)}">'
         f"<p><strong>{html.escape(headline(verdict))}</strong></p>"
         f"<p>{html.escape(verdict.get('reason', ''))}</p></div>"
     )
     if rows:
         body += table(
-            ["against", metric, "model's advantage [95% interval]", "outcome", "interval"], rows
+            ["against", f"its {metric}", "model's advantage [95% interval]", "outcome", "interval"], rows
         )
     steps = verdict.get("next_steps") or []
     if steps:

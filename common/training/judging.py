@@ -139,9 +139,9 @@ def run_verdict(
         reference=_score(metrics.get("reference"), metric),
         reference_model=metrics.get("reference_model"),
         tuned=config.name.endswith("-tuned"),
-        options=tuple(f.name for f in dataclasses.fields(config.model))
+        options={f.name: getattr(config.model, f.name) for f in dataclasses.fields(config.model)}
         if dataclasses.is_dataclass(config.model)
-        else (),
+        else {},
         context={
             "recipe": config.recipe,
             "kind": data_kind(split.x_train),
