@@ -47,8 +47,7 @@ TUNED_GAP = 0.1  # skill lost between validation and test, also beyond 2 standar
 SCORES_ONLY_TIE = 0.05  # a relative difference that counts as a tie where there is no interval
 # Higher-is-better metrics and their best value.
 PERFECT = {
-    name: 1.0
-    for name in ("accuracy", "auc", "mean_iou", "pixel_accuracy", "exact_match", "bleu")
+    name: 1.0 for name in ("accuracy", "auc", "mean_iou", "pixel_accuracy", "exact_match", "bleu")
 }
 PERFECT["character_accuracy"] = 1.0
 DIAGNOSES = ("mismatch", "did not learn", "tuned to its validation", "overfits", "underfits")

@@ -47,7 +47,8 @@ def verdict_section(run: Run, prefix: str) -> str:
     )
     if rows:
         body += table(
-            ["against", f"its {metric}", "model's advantage [95% interval]", "outcome", "interval"], rows
+            ["against", f"its {metric}", "model's advantage [95% interval]", "outcome", "interval"],
+            rows,
         )
     steps = verdict.get("next_steps") or []
     if steps:

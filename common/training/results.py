@@ -165,13 +165,14 @@ def print_summary(run_dir: Path, metrics: dict[str, Any]) -> None:
             base = metrics["kfold_baseline"].get(name, {}).get("mean", float("nan"))
             print(f"  {name:<12} {score['mean']:>10.4f} ± {score['std']:<10.4f} {base:>10.4f}")
     reference = metrics.get("reference", {})
+    width = max([12, *(len(name) for name in metrics["test"])])
     print(
-        f"{'test':<14} {'model':>10} {'baseline':>12}"
+        f"{'test':<{width + 2}} {'model':>10} {'baseline':>12}"
         + (f" {'reference':>12}" if reference else "")
     )
     for name, value in metrics["test"].items():
         base = metrics["baseline"].get(name, float("nan"))
-        line = f"  {name:<12} {value:>10.4f} {base:>12.4f}"
+        line = f"  {name:<{width}} {value:>10.4f} {base:>12.4f}"
         if reference:
             line += f" {reference.get(name, float('nan')):>12.4f}"
         print(line)
