@@ -155,7 +155,52 @@ def write_jena_climate(folder: Path, rows: int = 2016) -> Path:
     return path
 
 
+def write_oxford_pets(folder: Path, count: int = 8) -> Path:
+    """Oxford-IIIT Pets as its two archives unpack: images/<Breed>_<n>.jpg (RGB, sizes vary)
+    and annotations/trimaps/<Breed>_<n>.png (8-bit grayscale: 1 pet, 2 background, 3 the
+    outline between them), plus the stray files the real archives hold (a .mat among the
+    images, macOS "._" copies among the trimaps). The pet is a bright ellipse."""
+    from PIL import Image
+
+    rng = np.random.default_rng(7)
+    root = folder / "oxford_pets"
+    (root / "images").mkdir(parents=True, exist_ok=True)
+    (root / "annotations" / "trimaps").mkdir(parents=True, exist_ok=True)
+    for index in range(count):
+        height, width = int(rng.integers(40, 64)), int(rng.integers(40, 64))
+        rows, columns = np.mgrid[:height, :width]
+        down, across = (rows - height / 2) / (height / 3), (columns - width / 2) / (width / 3)
+        distance = down**2 + across**2
+        trimap = np.where(distance < 0.8, 1, np.where(distance < 1.2, 3, 2)).astype(np.uint8)
+        pixels = rng.integers(0, 80, (height, width, 3))
+        pixels[trimap == 1] += np.array([150, 120, 60])
+        name = f"{'Abyssinian' if index % 2 else 'beagle'}_{index + 1}"
+        Image.fromarray(pixels.clip(0, 255).astype(np.uint8)).save(root / "images" / f"{name}.jpg")
+        Image.fromarray(trimap, "L").save(root / "annotations" / "trimaps" / f"{name}.png")
+    (root / "images" / "Abyssinian_100.mat").write_bytes(b"MATLAB 5.0")
+    (root / "annotations" / "trimaps" / "._beagle_1.png").write_bytes(b"\x00\x05\x16\x07")
+    return root
+
+
+def write_spa_eng(folder: Path, count: int = 60) -> Path:
+    """spa.txt as manythings.org's Anki export writes it (keras.io's copy has the first two
+    columns): English<TAB>Spanish<TAB>attribution, one pair a line, some English sentences
+    twice with another translation."""
+    things = [("cat", "gato"), ("dog", "perro"), ("book", "libro"), ("car", "coche")]
+    lines = []
+    for index in range(count):
+        english, spanish = things[index % len(things)]
+        number = index // len(things) + 1
+        lines.append(f"I have {number} {english}s.\tTengo {number} {spanish}s.\tCC-BY 2.0 #{index}")
+        if index % 7 == 0:
+            lines.append(f"I have {number} {english}s.\t¡Tengo {number} {spanish}s!\tCC-BY 2.0")
+    path = folder / "spa.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 WRITERS = {
+    "spa_eng": write_spa_eng,
     "imdb": write_imdb,
     "imdb_sequences": write_imdb,  # the same imdb.npz, read as padded word sequences
     "jena_climate": write_jena_climate,
@@ -164,6 +209,7 @@ WRITERS = {
     "cifar10": write_cifar10,
     "mnist": write_mnist,
     "fashion_mnist": write_fashion_mnist,
+    "oxford_pets": write_oxford_pets,
 }
 
 

@@ -7,6 +7,7 @@ test_user_data.py.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from common.config import load_config
 from common.data import catalogue
 from common.data.dataset import Dataset
 from common.errors import ConfigError, UserError
+from tests import odd_files
 from tests.conftest import cookbook
 from tests.user_files import Tripwire
 
@@ -156,3 +158,152 @@ def test_a_missing_parent_config_names_extends(tmp_path):
     with pytest.raises(ConfigError, match=r"extends: in .*child.yaml: unknown config") as error:
         load_config(str(path))
     assert error.value.key == "extends"
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 29: folders read whole when indexed, links, series and tables in their own words
+# --------------------------------------------------------------------------------------------
+
+
+def load_folder(path: Path, *overrides: str, dataset: str = "image_folder") -> Dataset:
+    config = load_config("multiclass", [f"data.dataset={dataset}", f"data.path={path}", *overrides])
+    return catalogue.load(config.data, config.split_seed, stratify=True)
+
+
+def test_a_jpeg_with_a_whole_header_and_a_corrupt_body_is_named_before_training(tmp_path):
+    folder = odd_files.image_folder(tmp_path / "photos")
+    bad = odd_files.corrupt_jpeg(folder / "1" / "broken.jpg")
+    from PIL import Image
+
+    with Image.open(bad) as image:  # the header alone passes
+        assert image.size == (32, 32)
+    with pytest.raises(ConfigError, match=rf"{bad} cannot be read as an image \(.*JPEG"):
+        load_folder(folder)
+    odd_files.corrupt_jpeg(folder / "0" / "broken too.jpg")
+    (folder / "0" / "empty.png").write_bytes(b"")
+    with pytest.raises(ConfigError, match=r"3 of 19 images in .* cannot be read as images: .*"):
+        load_folder(folder)
+    line = one_line_exit_2(
+        "train", "convnet", "data.dataset=image_folder", f"data.path={folder}",
+        f"output.dir={tmp_path / 'runs'}",
+    )  # fmt: skip
+    assert "data.path: 3 of 19 images" in line and "empty.png (Input is empty.)" in line
+    assert not (tmp_path / "runs").exists()
+
+
+def test_images_too_small_for_the_models_are_resized_up_with_a_note(tmp_path, capsys):
+    folder = odd_files.one_pixel_images(tmp_path / "pixels")
+    data = load_folder(folder, "data.color_mode=grayscale")
+    assert data.x_train.shape[1:] == (8, 8, 1)
+    note = capsys.readouterr().out
+    assert "are 1x1" in note and "resized up to 8x8" in note and "data.image_size" in note
+    with pytest.raises(ConfigError, match=r"data.image_size: \[2, 2\] is smaller than .*8 pixels"):
+        load_folder(folder, "data.image_size=[2,2]")
+
+
+def test_colour_modes_every_format_cannot_store_are_converted_not_crashed(tmp_path):
+    """TensorFlow's decoders refuse rgba for a JPEG and grayscale for a GIF or a BMP; the
+    training pipeline converts them, so the folder trains in any colour mode."""
+    from PIL import Image
+
+    from common.data.pipeline import make_dataset
+
+    for label, suffix in (("a", "GIF"), ("b", "BMP")):
+        (tmp_path / "mixed" / label).mkdir(parents=True)
+        for index in range(4):
+            pixels = np.full((9, 9, 3), 60 * index, dtype="uint8")
+            Image.fromarray(pixels).save(tmp_path / "mixed" / label / f"{index}.{suffix.lower()}")
+        (tmp_path / "mixed" / label / "photo.jpg").write_bytes(odd_files.jpeg_bytes(9))
+    for mode, channels in (("grayscale", 1), ("rgba", 4)):
+        data = load_folder(tmp_path / "mixed", f"data.color_mode={mode}", "data.test_split=0.4")
+        (batch,) = make_dataset(data.x_train, None, 64).take(1)
+        assert batch[0].shape[1:] == (9, 9, channels)
+
+
+def test_a_latin1_text_is_counted_and_read_with_replacement_characters(tmp_path, capsys):
+    corpus, odd = odd_files.latin1_corpus(tmp_path / "reviews")
+    data = load_folder(corpus, dataset="text_folder")
+    note = capsys.readouterr().out
+    assert f"1 of 41 texts in {corpus} is not UTF-8 (e.g. {odd})" in note and "U+FFFD" in note
+    files = data.x_train if str(odd) in data.x_train.paths else data.x_test
+    (text,) = files.load(str(odd)).numpy()
+    assert text.decode("utf-8") == "Un film tr\ufffds r\ufffdussi, great and wonderful."
+
+
+def test_links_to_files_and_folders_are_both_followed_and_said_when_they_leave(tmp_path, capsys):
+    """A linked file and a linked folder are read alike; what lies outside data.path is named,
+    a loop is walked once, and a file reached twice is kept once (never in both splits)."""
+    folder = odd_files.image_folder(tmp_path / "photos", per_class=6)
+    elsewhere = odd_files.image_folder(tmp_path / "elsewhere", per_class=3)
+    (folder / "0" / "linked.png").symlink_to(next((elsewhere / "0").iterdir()))
+    (folder / "1" / "linked folder").symlink_to(elsewhere / "1", target_is_directory=True)
+    (folder / "1" / "loop").symlink_to(folder, target_is_directory=True)
+    (folder / "0" / "again.png").symlink_to(next((folder / "0").glob("0*.png")))
+    data = load_folder(folder, "data.test_split=0.25")
+    paths = [*data.x_train.paths, *data.x_test.paths]
+    assert len(paths) == 6 + 1 + 6 + 3
+    assert any(p.endswith("linked.png") for p in paths)
+    assert sum("linked folder" in p for p in paths) == 3
+    assert not any("/loop/" in p or p.endswith("again.png") for p in paths)
+    notes = capsys.readouterr().out
+    assert f"4 files under {folder} lead outside it through links" in notes
+    assert "reached twice through links" in notes
+
+
+def test_repeated_timestamps_are_averaged_with_a_note_naming_them(tmp_path, capsys):
+    path = odd_files.series_csv(tmp_path / "daily.csv", np.arange(60.0), repeat_first=3)
+    config = load_config(
+        "rnn", ["data.dataset=timeseries_csv", f"data.path={path}", "data.target=value",
+                "data.sequence_length=5"],
+    )  # fmt: skip
+    data = catalogue.load(config.data, config.split_seed, stratify=False)
+    note = capsys.readouterr().out
+    assert f"note: 3 times appear on more than one row of {path}" in note
+    assert "'2020-01-01', lines 2-3" in note and "averaged" in note
+    times = data.x_train.times
+    assert len(np.unique(times)) == len(times) and data.x_train.series.shape[0] == 60
+
+
+def test_a_constant_series_is_named_as_constant_not_as_one_class(tmp_path):
+    path = odd_files.series_csv(tmp_path / "flat.csv", [5.0] * 80)
+    config = load_config(
+        "rnn", ["data.dataset=timeseries_csv", f"data.path={path}", "data.target=value",
+                "data.sequence_length=5"],
+    )  # fmt: skip
+    with pytest.raises(ConfigError) as error:
+        catalogue.load(config.data, config.split_seed, stratify=False)
+    assert str(error.value) == (
+        f"data.target: {path}: the series 'value' is constant (5 in every row); there is "
+        "nothing to forecast. Forecast a column that changes."
+    )
+    rising = odd_files.series_csv(tmp_path / "late.csv", [5.0] * 60 + list(range(20)))
+    config.data.path = str(rising)
+    with pytest.raises(ConfigError, match=r"constant \(5 over the 4\d training rows\)"):
+        catalogue.load(config.data, config.split_seed, stratify=False)
+
+
+def test_identifier_columns_are_left_out_with_a_note_unless_declared(tmp_path, capsys):
+    path = odd_files.table_with_ids(tmp_path / "customers.csv")
+    overrides = ["data.dataset=csv", f"data.path={path}", "data.target=y"]
+    config = load_config("binary", overrides)
+    data = catalogue.load(config.data, config.split_seed, stratify=True)
+    assert list(data.x_train.columns) == ["x"]
+    notes = capsys.readouterr().out
+    assert "column 'customer' of" in notes and "a different value in every row" in notes
+    assert "data.columns.customer: categorical" in notes
+    assert "column 'row' of" in notes and "data.columns.row: numeric" in notes
+    kept = load_config("binary", [*overrides, "data.columns={row: numeric}"])
+    data = catalogue.load(kept.data, kept.split_seed, stratify=True)
+    assert list(data.x_train.columns) == ["row", "x"]
+
+
+def test_column_names_become_unique_safe_input_names():
+    from common.data.columns import input_names
+
+    names = input_names([*odd_files.ODD_NAMES, "features", "dense_1", "x", "x_impute", "", "°"])
+    assert names == {
+        "a/b": "a_b", "col with space": "col_with_space", "température °C": "temperature_C",
+        "a b": "a_b_2", "a_b": "a_b_3", "features": "features_2", "dense_1": "dense_1_2",
+        "x": "x", "x_impute": "x_impute_2", "": "column", "°": "column_2",
+    }  # fmt: skip
+    assert all(re.fullmatch(r"[A-Za-z0-9_]+", name) for name in names.values())

@@ -18,7 +18,7 @@ import pytest
 from common.errors import UserError
 from common.serving.export import export
 from common.training.driver import train
-from tests import user_files
+from tests import odd_files, user_files
 from tests.conftest import cookbook, tiny
 
 
@@ -166,6 +166,61 @@ def test_bigram_text_is_refused_naming_the_layer_and_autoencoders_export_unscore
     )
     with pytest.raises(UserError, match=r"layer vectorize.*StringNGrams.*--format saved_model"):
         export(str(text_run), "tflite")
+    assert not (text_run / "export" / "model.tflite").exists()  # nothing half-written is left
+    assert not list((text_run / "export").glob(".*partial*"))
     autoencoder_run, _ = train(tiny("autoencoder", tmp_path / "runs"))
     export(str(autoencoder_run), "saved_model")
     assert "test" not in recorded(autoencoder_run)["saved_model"]
+
+
+@pytest.fixture(scope="module")
+def odd_names_run(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("odd-names")
+    table = odd_files.odd_names_table(folder / "readings.csv", rows=40)
+    run_dir, _ = train(
+        tiny("binary", folder / "runs", "data.dataset=csv", f"data.path={table}",
+             "data.target=y", "trainer.epochs=2", "trainer.reference=false")
+    )  # fmt: skip
+    return run_dir
+
+
+def test_odd_column_names_export_to_tflite_and_int8_with_a_columns_file(odd_names_run, capsys):
+    """Issue 29: `a/b`, `col with space` and `température °C` failed in TFLite's signature
+    (`Invalid Input name (a/b)`, int8: KeyError 'temp_rature__C') and left model.tflite
+    behind. The inputs have safe names now, each export scores as best.keras, and
+    columns.json beside it maps the user's names to them."""
+    export(str(odd_names_run), "tflite", "int8")
+    out = capsys.readouterr().out
+    assert "calibrated on 24 training examples" in out  # all 24 the split trained on, not 300
+    export(str(odd_names_run), "tflite")
+    saved = export(str(odd_names_run), "saved_model")
+    formats = recorded(odd_names_run)
+    for name in ("tflite", "saved_model"):
+        assert formats[name]["test"]["loss"] == pytest.approx(
+            formats["keras"]["test"]["loss"], abs=1e-4
+        )
+    assert 0 <= formats["tflite-int8"]["test"]["accuracy"] <= 1  # scored: the names matched
+    for folder in (odd_names_run / "export", saved):
+        columns = json.loads((folder / "columns.json").read_text(encoding="utf-8"))["inputs"]
+        assert columns["température °C"] == "temperature_C" and columns["a b"] == "a_b_2"
+    assert not list((odd_names_run / "export").glob(".*partial*"))
+
+
+def test_a_failed_conversion_leaves_no_half_written_file(digits_run, monkeypatch):
+    from common.serving import export as exporting
+
+    def fails(model, destination, options, ops):
+        destination.write_bytes(b"half a model")
+        raise exporting.ConverterError("the converter gave up")
+
+    before = (
+        (digits_run / "export" / "model.tflite").read_bytes()
+        if (digits_run / "export" / "model.tflite").is_file()
+        else None
+    )
+    monkeypatch.setattr(exporting, "convert", fails)
+    with pytest.raises(UserError, match="TFLite cannot run the model"):
+        export(str(digits_run), "tflite")
+    after = digits_run / "export" / "model.tflite"
+    assert (after.read_bytes() if after.is_file() else None) == before
+    assert not list((digits_run / "export").glob(".*partial*"))

@@ -3,6 +3,8 @@ that are not runs. Each answer is one line, exit code 2, and nothing is left hal
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import numpy as np
@@ -13,6 +15,7 @@ from common.errors import ConfigError, UserError
 from common.reporting import run_files
 from common.training import runs
 from common.training.driver import train
+from tests import odd_files, user_files
 from tests.conftest import cookbook, tiny
 
 
@@ -224,3 +227,146 @@ def test_kills_at_random_instants_leave_a_run_that_resumes_to_the_end(tmp_path):
     from common.training.results import load_model
 
     assert load_model(run_dir / "best.keras") is not None
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 29: commands refuse runs of the wrong kind, reports and models nothing half-done
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def text_and_series_runs(tmp_path_factory):
+    """A text classifier and a forecaster, one epoch each."""
+    folder = tmp_path_factory.mktemp("kinds")
+    corpus = user_files.reviews_folder(folder / "reviews", per_class=20)
+    series = odd_files.series_csv(folder / "daily.csv", np.sin(np.arange(120) / 5) * 10 + 20)
+    text_run, _ = train(
+        tiny("binary", folder / "runs", "data.dataset=text_folder", f"data.path={corpus}",
+             "trainer.epochs=1", "trainer.reference=false")
+    )  # fmt: skip
+    series_run, _ = train(
+        tiny("rnn", folder / "runs", "data.dataset=timeseries_csv", f"data.path={series}",
+             "data.target=value", "data.sequence_length=7", "data.horizon=2",
+             "trainer.epochs=1", "trainer.reference=false")
+    )  # fmt: skip
+    return text_run, series_run, series
+
+
+def test_gradcam_refuses_runs_that_are_not_image_classifiers_in_one_line(
+    binary_run, text_and_series_runs, tmp_path
+):
+    from common.serving.gradcam import gradcam_files
+
+    image = tmp_path / "photo.jpg"
+    image.write_bytes(odd_files.jpeg_bytes())
+    text_run, series_run, _ = text_and_series_runs
+    for run_dir, kind in (
+        (binary_run[0], "rows of numbers"),
+        (text_run, "texts"),
+        (series_run, "a series"),
+    ):
+        with pytest.raises(UserError, match=rf"is a run of the '\w+' recipe on {kind}; Grad-CAM"):
+            gradcam_files(run_dir, [image], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    result = cookbook("gradcam", str(binary_run[0]), str(image))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: ") and "recipe on rows of numbers; Grad-CAM" in line
+
+
+def test_a_forecaster_predicts_from_its_series_and_names_a_wrong_one(
+    text_and_series_runs, tmp_path
+):
+    """A forecasting run reads a CSV of the series as training read it: one forecast per
+    window; a file without the series' columns is named, never advised to declare a column
+    categorical (the advice for tables)."""
+    from common.serving.predict import predict
+
+    _, series_run, series = text_and_series_runs
+    rows = list(csv.DictReader(io.StringIO(predict(str(series_run), [str(series)]))))
+    assert len(rows) == 120 - 6 and rows[-1]["input"] == "daily.csv:2020-04-29"
+    assert all(np.isfinite(float(row["prediction"])) for row in rows)
+    wrong = tmp_path / "other.csv"
+    wrong.write_text("date,temperature\n2020-01-01,3\n2020-01-02,4\n")
+    with pytest.raises(
+        UserError, match=r"other.csv is not a series this run forecasts from"
+    ) as error:
+        predict(str(series_run), [str(wrong)])
+    assert "categorical" not in str(error.value)
+    with pytest.raises(UserError, match=r"short.csv has 3 rows; .* 7 rows at least"):
+        short = odd_files.series_csv(tmp_path / "short.csv", [1.0, 2.0, 3.0])
+        predict(str(series_run), [str(short)])
+
+
+def test_predict_refuses_inputs_of_the_wrong_kind(binary_run, text_and_series_runs, tmp_path):
+    from common.serving.predict import predict
+
+    text_run, _, _ = text_and_series_runs
+    image = tmp_path / "photo.jpg"
+    image.write_bytes(odd_files.jpeg_bytes())
+    with pytest.raises(UserError, match=r"photo.jpg is an image; this run's model takes a CSV"):
+        predict(str(binary_run[0]), [str(image)])
+    with pytest.raises(UserError, match=r"is a folder; this run's model takes a CSV"):
+        predict(str(binary_run[0]), [str(tmp_path)])
+    (tmp_path / "blob.txt").write_bytes(b"\x00\x01binary")
+    with pytest.raises(UserError, match=r"blob.txt is binary data .*NUL"):
+        predict(str(text_run), [str(tmp_path / "blob.txt")])
+    (tmp_path / "empty.txt").write_text("")
+    with pytest.raises(UserError, match=r"nothing to predict"):
+        predict(str(text_run), [str(tmp_path / "empty.txt")])
+
+
+def test_a_truncated_best_keras_is_called_damaged_not_missing(binary_run, tmp_path):
+    import shutil
+
+    from common.serving.inference import open_finished
+
+    copy = tmp_path / "run"
+    shutil.copytree(binary_run[0], copy)
+    model = copy / "best.keras"
+    model.write_bytes(model.read_bytes()[:3000])
+    with pytest.raises(UserError, match=r"best.keras is damaged: not a whole .keras file") as error:
+        open_finished(str(copy))
+    assert "not found" not in str(error.value).lower()
+    assert f"cookbook train {copy / 'config.yaml'}" in str(error.value)
+
+
+def test_report_never_overwrites_a_file_it_did_not_write(binary_run, tmp_path):
+    import os
+    import subprocess
+
+    from tests.conftest import COOKBOOK, PROJECT_ROOT
+
+    mine = tmp_path / "report.html"
+    mine.write_text("<html><body>my own notes</body></html>\n")
+    group = binary_run[0].parent
+    result = subprocess.run(
+        [*COOKBOOK, "report", str(group)], cwd=tmp_path, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+    )  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "is not a page `cookbook report` wrote" in result.stderr and "--output" in result.stderr
+    assert mine.read_text() == "<html><body>my own notes</body></html>\n"
+    elsewhere = tmp_path / "compared.html"
+    for _ in range(2):  # its own page is replaced, without a word
+        result = cookbook("report", str(group), "--output", str(elsewhere))
+        assert result.returncode == 0, result.stderr
+    from common.reporting.run_folders import check_overwritable
+
+    with pytest.raises(UserError, match="report.html exists and is not a page .*another path"):
+        check_overwritable(mine, str(mine))  # --output onto the user's file: refused too
+    check_overwritable(elsewhere, str(elsewhere))
+
+
+def test_images_too_small_for_the_model_are_named_not_a_keras_traceback(tmp_path):
+    """Four pooling blocks on 8x8 digits: one line naming data.image_size and model.filters,
+    exit 2, and no run folder left behind."""
+    from tests.conftest import TINY, cookbook
+
+    result = cookbook(
+        "train", "convnet", *TINY, "model.filters=[8,8,8,8]", f"output.dir={tmp_path}"
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "too small for this model's downsampling" in result.stderr
+    assert "data.image_size" in result.stderr and "Traceback" not in result.stderr
+    assert not [p for p in (tmp_path / "convnet").glob("2*")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 
 import numpy as np
 import pytest
@@ -70,3 +71,43 @@ def test_cli_refuses_a_folder_that_is_not_a_run(tmp_path):
     result = cookbook("evaluate", str(tmp_path))
     assert result.returncode == 2 and "is not a run folder" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.fixture(scope="module")
+def image_run(tmp_path_factory):
+    """A convnet on a folder of 8x8 PNG digits (two classes), one epoch."""
+    from common.training.driver import train
+    from tests import odd_files
+    from tests.conftest import tiny
+
+    folder = tmp_path_factory.mktemp("photos")
+    photos = odd_files.image_folder(folder / "photos", per_class=10)
+    run_dir, _ = train(
+        tiny("convnet", folder / "runs", "data.dataset=image_folder", f"data.path={photos}",
+             "trainer.epochs=1", "trainer.reference=false")
+    )  # fmt: skip
+    return run_dir, photos
+
+
+def test_predict_and_gradcam_name_an_image_that_does_not_decode(image_run, tmp_path):
+    from common.serving.gradcam import gradcam_files
+    from tests import odd_files
+
+    run_dir, photos = image_run
+    good = next((photos / "1").iterdir())
+    bad = odd_files.corrupt_jpeg(tmp_path / "broken.jpg")
+    with pytest.raises(UserError, match=rf"{bad} cannot be read as an image \(jpeg::"):
+        inference_predict(str(run_dir), [str(good), str(bad)])
+    with pytest.raises(UserError, match=rf"{bad} cannot be read as an image"):
+        gradcam_files(run_dir, [bad], tmp_path / "out")
+    with pytest.raises(UserError, match=r"notes.csv is not an image file; this run's model takes"):
+        (tmp_path / "notes.csv").write_text("a,b\n1,2\n")
+        inference_predict(str(run_dir), [str(tmp_path / "notes.csv")])
+    rows = list(csv.DictReader(io.StringIO(inference_predict(str(run_dir), [str(good)]))))
+    assert len(rows) == 1 and rows[0]["label"] in ("0", "1")
+    result = cookbook("predict", str(run_dir), str(bad))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"error: {bad} cannot be read as an image (jpeg::Uncompress failed. Invalid JPEG data "
+        "or crop window.); remove or replace it."
+    ]

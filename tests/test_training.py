@@ -179,7 +179,8 @@ def test_the_command_leaves_without_the_teardown_and_loses_no_output(tmp_path):
     assert f"{metrics['test']['accuracy']:>10.4f}" in next(
         line for line in lines if line.strip().startswith("accuracy")
     )
-    assert lines[-1] == f"reference: scikit-learn {metrics['reference_model']} on the same split"
+    assert f"reference: scikit-learn {metrics['reference_model']} on the same split" in lines
+    assert lines[-2].startswith("verdict: ") and lines[-1].startswith("next: ")  # the last
 
 
 @pytest.mark.slow

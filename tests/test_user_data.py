@@ -16,7 +16,7 @@ from common.data import catalogue
 from common.errors import ConfigError, UserError
 from common.serving.predict import predict
 from common.training.driver import train
-from tests import user_files
+from tests import odd_files, user_files
 from tests.conftest import cookbook, tiny
 
 
@@ -275,13 +275,13 @@ def test_the_export_serves_raw_rows_with_gaps_and_categories(messy_run, messy_cs
 
     from common.data import tables
     from common.serving import export
-    from common.serving.predict import input_kinds
+    from common.serving.inputs import input_columns
 
     run_dir, _ = messy_run
     exported = export.export(str(run_dir))
     assert (exported / "labels.txt").read_text().split() == ["benign", "malignant"]
     model = load_model_safely(run_dir)
-    columns, count = tables.rows_for_model(messy_csv, input_kinds(model), "diagnosis")
+    columns, count = tables.rows_for_model(messy_csv, input_columns(model), "diagnosis")
     assert any(np.isnan(values).any() for values in columns.values() if values.dtype.kind == "f")
     served = tf.saved_model.load(str(exported)).signatures["serving_default"](
         **{name: tf.constant(values) for name, values in columns.items()}
@@ -296,3 +296,101 @@ def load_model_safely(run_dir: Path):
     from common.training.results import load_model
 
     return load_model(run_dir / "best.keras")
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 29: what users name their columns, and texts in another encoding
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def odd_names_run(tmp_path_factory):
+    """`binary` on a table whose columns hold a slash, spaces, an accent and two names that
+    clean up alike, with every warning recorded."""
+    import warnings
+
+    folder = tmp_path_factory.mktemp("odd-names")
+    table = odd_files.odd_names_table(folder / "readings.csv")
+    config = tiny(
+        "binary", folder / "runs", "data.dataset=csv", f"data.path={table}", "data.target=y",
+        "trainer.epochs=8", "trainer.reference=false",
+    )  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run_dir, _ = train(config)
+    return run_dir, table, [str(w.message) for w in caught]
+
+
+def test_odd_column_names_train_without_warnings_under_safe_unique_input_names(odd_names_run):
+    from common.modeling.preprocessing import table_columns
+
+    run_dir, _, caught = odd_names_run
+    assert not [w for w in caught if "name" in w], caught
+    model = load_model_safely(run_dir)
+    assert table_columns(model) == {
+        "a/b": "a_b", "col with space": "col_with_space", "température °C": "temperature_C",
+        "a b": "a_b_2", "a_b": "a_b_3",
+    }  # fmt: skip
+    assert sorted(model.input) == sorted(table_columns(model).values())
+
+
+def test_predict_takes_the_users_column_names_in_any_order(odd_names_run, tmp_path):
+    import warnings
+
+    run_dir, table, _ = odd_names_run
+    lines = table.read_text(encoding="utf-8").splitlines()
+    reversed_rows = [",".join(reversed(line.split(","))) for line in lines[:21]]
+    rows = tmp_path / "new rows.csv"
+    rows.write_text("\n".join(reversed_rows) + "\n", encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        shuffled = predictions(predict(str(run_dir), [str(rows)]))
+    in_order = predictions(predict(str(run_dir), [str(table)]))[:20]
+    assert [row["probability"] for row in shuffled] == [row["probability"] for row in in_order]
+    assert not [w for w in caught if "name" in str(w.message)]
+    lacking = tmp_path / "lacking.csv"
+    lacking.write_text('"a/b",a b,a_b,y\n1,2,3,0\n', encoding="utf-8")
+    with pytest.raises(UserError, match=r"lacks the training columns 'col with space', 'temp"):
+        predict(str(run_dir), [str(lacking)])
+
+
+def test_a_latin1_text_does_not_stop_the_model_from_saving_and_predicts(tmp_path, capsys):
+    """Issue 29's case: the epoch trained, then saving the vocabulary raised
+    UnicodeDecodeError. Now the run finishes; predict takes the folder (one text per file)
+    and the Latin-1 file itself (one text per line), each with a note."""
+    corpus, odd = odd_files.latin1_corpus(tmp_path / "reviews")
+    run_dir, _ = train(
+        tiny("binary", tmp_path / "runs", "data.dataset=text_folder", f"data.path={corpus}",
+             "trainer.epochs=1", "trainer.reference=false")
+    )  # fmt: skip
+    vocabulary = load_model_safely(run_dir).get_layer("vectorize").get_vocabulary()
+    assert any("\ufffd" in token for token in vocabulary)
+    rows = predictions(predict(str(run_dir), [str(corpus / "pos")]))
+    assert len(rows) == 21 and str(odd) in [row["input"] for row in rows]
+    (row,) = predictions(predict(str(run_dir), [str(odd)]))
+    assert row["input"] == "latin1.txt:1" and row["label"] in ("neg", "pos")
+    assert f"{odd} is not UTF-8" in capsys.readouterr().err
+    (tmp_path / "picture.png").write_bytes(odd_files.jpeg_bytes())
+    with pytest.raises(UserError, match=r"picture.png is an image; this run's model takes text"):
+        predict(str(run_dir), [str(tmp_path / "picture.png")])
+
+
+def test_the_reserved_names_cover_every_activation_the_tabular_network_names_layers_by():
+    from common.data.columns import RESERVED
+    from common.modeling.options import ACTIVATIONS
+
+    assert all(RESERVED.fullmatch(f"{name}_1") for name in [*ACTIVATIONS, "dense", "dropout"])
+
+
+def test_serve_takes_instances_by_the_users_column_names(odd_names_run):
+    """`cookbook serve`'s reader: a REST instance names the columns as the CSV did."""
+    from common.serving.instances import Reader
+
+    run_dir, _, _ = odd_names_run
+    model = load_model_safely(run_dir)
+    reader = Reader(model, "table")
+    assert set(reader.describe()["columns"]) == set(odd_files.ODD_NAMES)
+    instance = {"a/b": 0.5, "col with space": "x", "température °C": 25, "a b": None, "a_b": 1}
+    batch = reader.read([instance, {**instance, "température °C": 15}])
+    assert sorted(batch) == sorted(model.input)
+    assert model.predict_on_batch(batch).shape == (2, 1)

@@ -10,13 +10,16 @@ from common.cli import configs
 from common.cli.startup import start_tensorflow
 from common.config.run_info import RunInfo
 from common.errors import UserError
+from common.reporting import run_folders
 
 
 def report(args: argparse.Namespace) -> int:
     """One self-contained HTML page for one run, or a comparison of several."""
     from common.reporting import report as report_page  # lazy: matplotlib, scikit-learn (1 s)
 
-    print(report_page.write_report(args.runs, args.output))
+    target = run_folders.report_target(args.runs, args.output)
+    run_folders.check_overwritable(target, args.output)
+    print(report_page.write_report(args.runs, str(target)))
     return 0
 
 
@@ -26,6 +29,8 @@ def gradcam(args: argparse.Namespace) -> int:
     for path in args.images:
         if not Path(path).exists():
             raise UserError(f"not found: {path}")
+    if args.output and Path(args.output).exists() and not Path(args.output).is_dir():
+        raise UserError(f"--output {args.output} is a file; name a folder for the pictures.")
     start_tensorflow()
     from common.serving.gradcam import gradcam_files  # lazy: TensorFlow, after the checks
 

@@ -3,7 +3,7 @@
 Three kinds of examples come in (see `common.data.catalogue`):
 
     arrays      sliced in memory; cached (they are in memory anyway)
-    DataFrame   a table: one tensor per column, matched to the model's inputs by name
+    DataFrame   a table: one tensor per column, keyed by its input name (`common.data.columns`)
     FileSet     paths: shuffled as paths (cheap), then read and decoded in parallel, batch by
                 batch, so memory does not grow with the folder; cached only if asked
 
@@ -19,7 +19,9 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from common.data.columns import input_names
 from common.data.files import FileSet
+from common.data.stream import CsvPart
 
 SHUFFLE_BUFFER = 10_000  # in-memory examples; a FileSet shuffles all of its paths
 
@@ -29,14 +31,15 @@ def _as_float(x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
 
 
 def table_columns(table) -> dict[str, np.ndarray]:
-    """A DataFrame as {column: (rows, 1) array}: float32 numbers, or text."""
+    """A DataFrame as {input name: (rows, 1) array}: float32 numbers, or text; keyed by the
+    model's names for the columns (`common.data.columns`), not the user's."""
     return {
         name: (
-            table[name].to_numpy(dtype="float32")
-            if table[name].dtype.kind == "f"
-            else table[name].astype(str).to_numpy(dtype=object)
+            table[column].to_numpy(dtype="float32")
+            if table[column].dtype.kind == "f"
+            else table[column].astype(str).to_numpy(dtype=object)
         )[:, None]
-        for name in table.columns
+        for column, name in input_names(table.columns).items()
     }
 
 
@@ -56,6 +59,8 @@ def make_dataset(
 ) -> tf.data.Dataset:
     """A batched dataset over arrays, a table or files; uint8 inputs are cast per batch.
     `cache`: as `resolved_cache` decides it."""
+    if isinstance(x, CsvPart):  # a CSV that streams: its lines, read and decoded batch by batch
+        return x.dataset(batch_size, shuffle, seed, labelled=y is not None)
     streaming = isinstance(x, FileSet)
     cache = resolved_cache(cache, x)
     source = x.paths if streaming else examples(x)
@@ -80,7 +85,7 @@ def make_dataset(
 def resolved_cache(cache: bool | None, x: Any) -> bool:
     """`data.cache` as decided for `x`: True or False as asked; for None, in-memory examples
     are cached (they are in memory anyway) and files are not (a folder may not fit)."""
-    return (not isinstance(x, FileSet)) if cache is None else bool(cache)
+    return (not isinstance(x, FileSet | CsvPart)) if cache is None else bool(cache)
 
 
 def _loader(files: FileSet, labelled: bool):

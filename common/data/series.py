@@ -191,8 +191,21 @@ def time_features(times: np.ndarray, sub_daily: bool) -> tuple[np.ndarray, list[
     return np.stack(columns, axis=1).astype("float32"), names
 
 
-def series_dataset(table, data: DataConfig, where: str) -> Dataset:
-    """A table (one row per time step) -> train, validation and test WindowSets."""
+class SeriesValues(NamedTuple):
+    """A series table as numbers: rows x features (the time features last), the target, the
+    time of each row, and the names of the features."""
+
+    values: np.ndarray
+    target: np.ndarray
+    times: np.ndarray
+    names: list[str]
+    rows_per_day: int | None
+
+
+def series_values(table, data: DataConfig, where: str) -> SeriesValues:
+    """A table (one row per time step) as numbers, as training and prediction read it: the
+    time column, the features (the target among them), rows that share a time averaged into
+    one (with a note), and sin/cos time features when `data.time_features`."""
     header = [str(c) for c in table.columns]
     if data.target is None:
         raise ConfigError("data.target", f"set the column of {where} to forecast: {header}.")
@@ -205,18 +218,45 @@ def series_dataset(table, data: DataConfig, where: str) -> Dataset:
     if data.target not in names:  # a window always holds its target's past, as persistence does
         names.append(data.target)
     values = np.stack([_numbers(table, name, where) for name in names], axis=1)
+    times, values = _one_row_per_time(times, values, table[time_column], where)
     target = values[:, names.index(data.target)]
     rows_per_day = _rows_per_day(times)
     if data.time_features:
         extra, extra_names = time_features(times, sub_daily=rows_per_day is not None)
         values, names = np.concatenate([values, extra], axis=1), names + extra_names
-    layout = WindowLayout(
-        tuple(names),
-        rows_per_day,
-        season_of(times, rows_per_day, data.season),
-        names.index(data.target),
+    return SeriesValues(values, target, times, names, rows_per_day)
+
+
+def _one_row_per_time(times: np.ndarray, values: np.ndarray, column, where: str):
+    """Rows that share a time (sorted, so next to each other: a repeated export, the hour
+    that a clock change repeats) averaged into one row, with a note naming the first."""
+    starts = np.flatnonzero(np.r_[True, np.diff(times) > np.timedelta64(0, "ns")])
+    if len(starts) == len(times):
+        return times, values
+    counts = np.diff(np.r_[starts, len(times)])
+    first = int(starts[np.argmax(counts > 1)])
+    repeated = int((counts > 1).sum())
+    print(
+        f"note: {repeated} time"
+        + ("s appear" if repeated > 1 else " appears")
+        + f" on more than one row of {where} (the first: {column.iloc[first]!r}, lines "
+        f"{first + 2}-{first + 1 + counts[np.argmax(counts > 1)]}); the rows of each time are "
+        "averaged into one"
     )
-    return split_in_time(values, target, times, data, layout, where)
+    sums = np.add.reduceat(values.astype("float64"), starts, axis=0)
+    return times[starts], (sums / counts[:, None]).astype("float32")
+
+
+def series_dataset(table, data: DataConfig, where: str) -> Dataset:
+    """A table (one row per time step) -> train, validation and test WindowSets."""
+    read = series_values(table, data, where)
+    layout = WindowLayout(
+        tuple(read.names),
+        read.rows_per_day,
+        season_of(read.times, read.rows_per_day, data.season),
+        read.names.index(data.target),
+    )
+    return split_in_time(read.values, read.target, read.times, data, layout, where)
 
 
 def split_in_time(
@@ -255,6 +295,7 @@ def split_in_time(
             f"before the first target, and the training part has {train_end}. Use shorter "
             "windows, a smaller horizon or sampling_rate, or a longer series.",
         )
+    _check_changes(train, data.target, where)
     validation_part = part(train_end, train_end + validation)
     test_part = part(train_end + validation, count)
     return Dataset(
@@ -265,6 +306,20 @@ def split_in_time(
         x_val=validation_part,
         y_val=validation_part.y,
     )
+
+
+def _check_changes(train: WindowSet, target: str, where: str) -> None:
+    """A target that never changes over the training rows leaves nothing to learn: named as a
+    constant series, in a forecaster's words."""
+    seen = train.target[: train.rows[-1] + 1]
+    if np.all(seen == seen[0]):
+        constant = np.all(train.target == seen[0])
+        over = "in every row" if constant else f"over the {len(seen)} training rows"
+        raise ConfigError(
+            "data.target",
+            f"{where}: the series {target!r} is constant ({seen[0]:g} {over}); there is "
+            "nothing to forecast. Forecast a column that changes.",
+        )
 
 
 def read_series_csv(path: Path, data: DataConfig) -> Dataset:

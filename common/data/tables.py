@@ -11,7 +11,9 @@ pandas reads the file; each column is then typed from its training values, as ke
 
     numeric       every non-empty cell is a number (and not a small set of integers)
     categorical   text, or integers with at most `INTEGER_CATEGORIES` distinct values
-    ignore        dropped (ids, free text); only by `data.columns`
+    ignore        dropped (free text); by `data.columns`, or found: a column that looks like
+                  an identifier (a different text in every row, a row counter, an id column's
+                  rising numbers) is left out with a note unless `data.columns` types it
 
 The table stays a pandas DataFrame — numeric columns float32 with NaN for gaps, categorical
 columns text with "" for gaps — and the model does the rest (`common.modeling.inputs`):
@@ -23,6 +25,8 @@ Rows without a target are left out with a note (`labelled_rows`): gaps are for i
 from __future__ import annotations
 
 import csv
+import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -184,7 +188,7 @@ def column_kinds(table, target: str, declared: dict[str, str] | None, path: Path
             raise ConfigError(
                 _column_key(name), f"unknown kind {kind!r}. Valid: {', '.join(KINDS)}."
             )
-    kinds = {}
+    kinds, identifiers = {}, []
     for name in table.columns:
         if name == target:
             continue
@@ -195,9 +199,56 @@ def column_kinds(table, target: str, declared: dict[str, str] | None, path: Path
                 f"data.columns.{name}: ignore.",
             )
         kinds[name] = declared.get(name) or infer_kind(table[name])
+        looks_like = None if name in declared else identifier(table[name], kinds[name])
+        if looks_like:
+            print(
+                f"note: column {name!r} of {path} looks like an identifier ({looks_like}) and "
+                f"is left out; keep it with data.columns.{name}: {kinds[name]}"
+            )
+            kinds[name] = "ignore"
+            identifiers.append(name)
     if not any(kind != "ignore" for kind in kinds.values()):
-        raise ConfigError("data.columns", f"{path} has no input columns left besides the target.")
+        left_out = f" (identifiers left out: {_some(identifiers)})" if identifiers else ""
+        raise ConfigError(
+            "data.columns", f"{path} has no input columns left besides the target{left_out}."
+        )
     return kinds
+
+
+MIN_IDENTIFIER_ROWS = 10  # fewer rows than this: distinct values may just be few examples
+
+
+def identifier(column, kind: str) -> str | None:
+    """Why a column looks like an identifier rather than a feature, or None: a different
+    text in every row (a category seen once cannot be learnt from: each test row would be an
+    unseen value), or whole numbers counting the rows, or rising row by row in a column named
+    like an id (a row number tells where a row sits in the file, which a new row does not
+    share)."""
+    import pandas as pd  # lazy: config checks import this module without pandas
+
+    if len(column) < MIN_IDENTIFIER_ROWS or (column == "").any():
+        return None
+    if kind == "categorical" and column.nunique() == len(column):
+        if pd.to_numeric(column, errors="coerce").notna().all():
+            return None  # numbers declared or typed as categories are not ids by their text
+        return "a different value in every row"
+    if kind != "numeric":
+        return None
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype="float64")
+    whole = np.isfinite(values).all() and (values == np.round(values)).all()
+    steps = np.diff(values)
+    if whole and (steps == 1).all():
+        return "whole numbers counting the rows"
+    if whole and (steps > 0).all() and ID_NAME.search(str(column.name)):
+        return "whole numbers rising row by row"
+    return None
+
+
+# Names of identifier columns: id, ID, customer_id, PassengerId, index, row, key, pandas'
+# "Unnamed: 0" (a DataFrame's index written by to_csv).
+ID_NAME = re.compile(
+    r"(^|[^A-Za-z])([Ii]d|ID|[Ii]ndex|[Kk]ey|[Rr]ow|[Nn]o)$|[a-z](Id|ID)$|^Unnamed: \d+$"
+)
 
 
 def features(table, kinds: dict[str, str], path: Path):
@@ -294,29 +345,36 @@ def _some(names: list[str], shown: int = 5) -> str:
     return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
-def rows_for_model(path: Path, inputs: dict[str, str], target: str | None):
-    """Prediction rows from a CSV, matched to the model's input columns by name, in any
-    order: {column: array} with the kinds the model was trained on. A missing or unknown
-    column is refused by name; the target column, if present, is ignored."""
+def rows_for_model(path: Path, inputs: dict[str, tuple[str, str]], target: str | None):
+    """Prediction rows from a CSV, matched to the model's columns by the user's names, in any
+    order: `inputs` is {column: (input name, kind)}; returns {input name: array} with the
+    kinds the model was trained on. A missing column is refused by name (with the columns
+    the model does not know, often the same one misspelt); columns the model does not take
+    (the target, identifiers and columns training left out) are passed over with a note."""
     table = read_csv(path)
     if len(table) == 0:
         raise UserError(f"{path} has a header but no rows.")
     given = [name for name in table.columns if name != target]
     missing = [name for name in inputs if name not in table.columns]
     unknown = [name for name in given if name not in inputs]
-    if missing or unknown:
-        parts = []
-        if missing:
-            parts.append(f"lacks the training columns {', '.join(map(repr, missing))}")
-        if unknown:
-            parts.append(
-                f"has columns the model was not trained on: {', '.join(map(repr, unknown))}"
-            )
-        raise UserError(f"{path} " + " and ".join(parts) + ".")
+    if missing:
+        unknown_part = (
+            f" and has columns the model was not trained on: {', '.join(map(repr, unknown))}"
+            if unknown
+            else ""
+        )
+        raise UserError(
+            f"{path} lacks the training columns {', '.join(map(repr, missing))}{unknown_part}."
+        )
+    if unknown:
+        print(
+            f"note: {path}: columns the model does not take are left out: {_some(unknown)}",
+            file=sys.stderr,
+        )
     columns = {}
-    for name, kind in inputs.items():
+    for column, (name, kind) in inputs.items():
         if kind == "numeric":
-            columns[name] = numbers(table[name], name, path, key="")[:, None]
+            columns[name] = numbers(table[column], column, path, key="")[:, None]
         else:
-            columns[name] = table[name].astype(object).to_numpy()[:, None]
+            columns[name] = table[column].astype(object).to_numpy()[:, None]
     return columns, len(table)

@@ -40,8 +40,8 @@ def table(rows: int) -> str:
 
 def test_csv_with_text_labels(tmp_path):
     path = tmp_path / "flowers.csv"
-    rows = ["width,height,species"] + [
-        f"{i},{i * 2},{'rose' if i % 2 else 'tulip'}" for i in range(40)
+    rows = ["width,height,species"] + [  # widths out of order: a row counter is left out
+        f"{i * 7 % 40},{i * 2},{'rose' if i % 2 else 'tulip'}" for i in range(40)
     ]
     path.write_text("\n".join(rows) + "\n")
     config = load_config(

@@ -14,7 +14,7 @@ import zipfile
 import numpy as np
 
 from common.config.schema import DataConfig
-from common.data import files, tables
+from common.data import files, stream, stream_scan, tables
 from common.data.dataset import Dataset, holdout_split
 from common.data.paths import user_path
 from common.errors import ConfigError, unknown_name
@@ -23,6 +23,8 @@ MIN_ROWS = 5  # a table this short cannot be split into train, validation and te
 
 
 def load_csv(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
+    if stream.streams(data):  # shards, or past memory: one pass, then tf.data reads the rows
+        return stream_scan.load_stream(name, data, seed, stratify)
     x, y, class_names, _ = tables.load_table(
         user_path(data.path), data.target, data.columns, stratify, data.features
     )
@@ -190,7 +192,9 @@ def load_npz_file(name: str, data: DataConfig, seed: int, stratify: bool) -> Dat
 
 def check_csv(data: DataConfig) -> None:
     """The target and feature columns named in the header, before any row is read."""
-    path = user_path(data.path)
+    if stream.streams(data):
+        stream.check_streaming(data)
+    path = stream.shards(data)[0]
     header = tables.header(path)
     if data.target is None:
         raise ConfigError("data.target", f"set the column of {path} to predict; columns: {header}.")

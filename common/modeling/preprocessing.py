@@ -18,13 +18,14 @@ of the model, `best.keras`, the SavedModel export and `cookbook predict` all tak
 
 from __future__ import annotations
 
-import re
-
 import keras
 import numpy as np
 from keras import layers, ops
 
+from common.data.columns import input_names
 from common.data.files import FileSet
+from common.data.stream import CsvPart, NumericStats
+from common.errors import UserError
 
 ONE_HOT_LIMIT = 32  # categorical columns with more values are embedded instead
 EMBEDDING_DIM = 8
@@ -54,8 +55,27 @@ class Impute(layers.Layer):
         return {**super().get_config(), "value": self.value, "indicator": self.indicator}
 
 
-def _layer_name(column: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", column)
+@keras.saving.register_keras_serializable(package="cookbook")
+class TableFeatures(layers.Concatenate):
+    """The encoded columns side by side, and the table's column names as the user wrote them:
+    `columns` maps each input name (safe, unique: `common.data.columns`) to its column, so
+    `cookbook predict` and the exports' columns.json take and name the user's columns."""
+
+    def __init__(self, columns: dict[str, str] | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.columns = dict(columns or {})
+
+    def get_config(self):
+        return {**super().get_config(), "columns": self.columns}
+
+
+def table_columns(model: keras.Model) -> dict[str, str]:
+    """{column as the user wrote it: the model's input name} of a table model (a model saved
+    before inputs had safe names: its input names are the columns)."""
+    for layer in model.layers:
+        if isinstance(layer, TableFeatures) and layer.columns:
+            return {column: name for name, column in layer.columns.items()}
+    return {name: name for name in model.input} if isinstance(model.input, dict) else {}
 
 
 def standardizer(x_train: np.ndarray, name: str = "normalization") -> layers.Normalization:
@@ -77,9 +97,9 @@ def array_input(x_train: np.ndarray, normalize: bool, name: str = "features"):
     return inputs, standardizer(x_train)(inputs)
 
 
-def numeric_column(column: str, values: np.ndarray):
-    """Imputed (with a was-missing flag when training had gaps), then standardised."""
-    name = _layer_name(column)
+def numeric_column(name: str, values: np.ndarray):
+    """Imputed (with a was-missing flag when training had gaps), then standardised; `name`:
+    the column's input name."""
     inputs = keras.Input(shape=(1,), name=name, dtype="float32")
     gaps = bool(np.isnan(values).any())
     mean = float(np.nanmean(values)) if not np.isnan(values).all() else 0.0
@@ -89,10 +109,43 @@ def numeric_column(column: str, values: np.ndarray):
     return inputs, standardizer(statistics.astype("float32"), name=f"{name}_normalize")(x)
 
 
-def categorical_column(column: str, values: np.ndarray):
-    """StringLookup over the training values; "" (a gap) and unseen values are out of
-    vocabulary. One-hot, or an Embedding when there are many values."""
-    name = _layer_name(column)
+def numeric_from_statistics(name: str, stats: NumericStats):
+    """`numeric_column` from a streaming pass's statistics (`common.data.stream`): the same
+    layers, with the filled column's and the was-missing flag's mean and variance computed
+    from the count, mean, variance and gaps instead of the values."""
+    inputs = keras.Input(shape=(1,), name=name, dtype="float32")
+    total = max(stats.count + stats.gaps, 1)
+    mean, variance = [stats.mean], [stats.variance * stats.count / total]  # gaps sit at the mean
+    if stats.gaps:
+        missing = stats.gaps / total
+        mean, variance = [*mean, missing], [*variance, missing * (1 - missing)]
+    x = Impute(stats.mean, indicator=bool(stats.gaps), name=f"{name}_impute")(inputs)
+    normalize = layers.Normalization(
+        mean=np.asarray(mean, "float32"),
+        variance=np.where(np.asarray(variance) > 0, variance, 1.0).astype("float32"),
+        name=f"{name}_normalize",
+    )
+    return inputs, normalize(x)
+
+
+def stream_input(x_train: CsvPart):
+    """`table_input` for a CSV that streams: adapted from the pass's training statistics
+    and vocabularies, never from the table."""
+    stream, inputs, encoded = x_train.stream, {}, []
+    names = input_names(stream.kinds)
+    for column, name in names.items():
+        if stream.kinds[column] == "numeric":
+            inputs[name], feature = numeric_from_statistics(name, stream.numeric[column])
+        else:
+            inputs[name], feature = categorical_column(name, stream.vocabularies[column])
+        encoded.append(feature)
+    columns = {name: column for column, name in names.items()}
+    return inputs, TableFeatures(columns, name="features")(encoded)
+
+
+def categorical_column(name: str, values):
+    """StringLookup over the training values (or a pass's vocabulary); "" (a gap) and unseen
+    values are out of vocabulary. One-hot, or an Embedding when there are many values."""
     inputs = keras.Input(shape=(1,), name=name, dtype="string")
     vocabulary = sorted({str(v) for v in values} - {""})
     if len(vocabulary) <= ONE_HOT_LIMIT:
@@ -108,18 +161,19 @@ def categorical_column(column: str, values: np.ndarray):
 
 
 def table_input(x_train) -> tuple[dict[str, keras.KerasTensor], keras.KerasTensor]:
-    """One input per column of a DataFrame (by column name), encoded and concatenated."""
+    """One input per column of a DataFrame, by the column's input name, encoded and
+    concatenated by `TableFeatures`, which keeps the user's names."""
     inputs, encoded = {}, []
-    for column in x_train.columns:
+    names = input_names(x_train.columns)
+    for column, name in names.items():
         values = x_train[column].to_numpy()
         if x_train[column].dtype.kind == "f":
-            inputs[column], feature = numeric_column(column, values.astype("float32"))
+            inputs[name], feature = numeric_column(name, values.astype("float32"))
         else:
-            inputs[column], feature = categorical_column(column, values)
+            inputs[name], feature = categorical_column(name, values)
         encoded.append(feature)
-    if len(encoded) == 1:
-        return inputs, encoded[0]
-    return inputs, layers.Concatenate(name="features")(encoded)
+    columns = {name: column for column, name in names.items()}
+    return inputs, TableFeatures(columns, name="features")(encoded)
 
 
 def text_input(
@@ -130,19 +184,32 @@ def text_input(
 ):
     """Raw strings -> TextVectorization adapted on the training texts: a multi-hot bag of
     words and bigrams ("Deep Learning with Python", ch. 11), or integer sequences for an
-    Embedding (`output_mode="int"`)."""
+    Embedding (`output_mode="int"`).
+
+    The layer is made with the adapted vocabulary, so that Keras keeps it in the model's
+    config (JSON, exact for any text) rather than in a vocabulary file: Keras writes that file
+    one token per line and reads it back split at every line boundary Python knows (\x1c,
+    \x85, U+2028, ...), dropping an empty last token, so a text holding one, or a NUL byte
+    (standardised to ""), made a best.keras that saved but did not load."""
     import tensorflow as tf  # lazy: only text adapts through tf.data; JAX never loads it
 
-    inputs = keras.Input(shape=(1,), dtype="string", name="text")
-    vectorizer = layers.TextVectorization(
-        max_tokens=vocabulary_size,
-        output_mode=output_mode,
-        ngrams=2 if output_mode == "multi_hot" else None,
-        output_sequence_length=sequence_length if output_mode == "int" else None,
-        name="vectorize",
-    )
+    settings = {
+        "max_tokens": vocabulary_size,
+        "output_mode": output_mode,
+        "ngrams": 2 if output_mode == "multi_hot" else None,
+        "output_sequence_length": sequence_length if output_mode == "int" else None,
+    }
+    adapting = layers.TextVectorization(**settings)
     texts = tf.data.Dataset.from_tensor_slices(x_train.paths).map(x_train.load).batch(256)
-    vectorizer.adapt(texts)
+    adapting.adapt(texts)
+    tokens = [str(t) for t in adapting.get_vocabulary(include_special_tokens=False) if t]
+    if not tokens:
+        raise UserError(
+            f"the {len(x_train)} training texts hold no words to learn a vocabulary from (each "
+            "is empty or only symbols); bring texts with words in them."
+        )
+    inputs = keras.Input(shape=(1,), dtype="string", name="text")
+    vectorizer = layers.TextVectorization(**settings, vocabulary=tokens, name="vectorize")
     return inputs, vectorizer(inputs)
 
 
@@ -159,6 +226,8 @@ def model_input(x_train, normalize: bool = True):
     """(inputs, features) for whatever the training examples are."""
     if hasattr(x_train, "iloc"):
         return table_input(x_train)
+    if isinstance(x_train, CsvPart):
+        return stream_input(x_train)
     if isinstance(x_train, FileSet):
         if x_train.kind == "text":
             return text_input(x_train, x_train.vocabulary_size)

@@ -20,6 +20,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+# Marks the pages `cookbook report` writes: it replaces those, and no other file.
+GENERATOR = '<meta name="generator" content="cookbook report">'
 NUMBER = re.compile(r"^[-+]?[\d,.]+( ± [-+]?[\d,.]+)?( KiB)?$")
 CSS = """
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328;
@@ -126,6 +128,7 @@ def page(title: str, body: str) -> str:
     """The whole document: `body` under `title`, with the stylesheet inline."""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"{GENERATOR}"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{CSS}</style></head>"
         f"<body>{body}</body></html>\n"

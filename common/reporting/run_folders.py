@@ -18,9 +18,17 @@ from typing import Any
 
 from common.config import read_yaml
 from common.errors import UserError
+from common.reporting.page import GENERATOR, page
 from common.reporting.run_files import is_sweep
 
-KEY_METRICS = {"binary": "accuracy", "multiclass": "accuracy", "regression": "mae"}
+KEY_METRICS = {
+    "binary": "accuracy",
+    "multiclass": "accuracy",
+    "regression": "mae",
+    "segmentation": "mean_iou",
+    "vae": "reconstruction_loss",
+    "seq2seq": "exact_match",
+}
 
 
 @dataclass
@@ -128,3 +136,45 @@ def expand_argument(argument: str) -> list[Run]:
             f"{argument} holds no finished runs; train one with `cookbook train {path.name}`."
         )
     return finished
+
+
+def report_target(arguments: list[str], output: str | None) -> Path:
+    """Where `cookbook report` writes: `--output`, else `RUN/report.html` for one run folder,
+    else `report.html` in the current folder (several runs, or a config's folder)."""
+    if output:
+        return Path(output)
+    found: list[Path] = []
+    for argument in arguments:
+        for run in expand_argument(argument):
+            if run.path not in found:
+                found.append(run.path)
+    single = len(found) == 1 and (Path(arguments[0]) / "config.yaml").is_file()
+    return (found[0] if single else Path.cwd()) / "report.html"
+
+
+def written_by_report(path: Path) -> bool:
+    """Whether `path` is a page `cookbook report` wrote: it carries the generator mark in its
+    head (`common.reporting.page.GENERATOR`), or (a page from before the mark) the frame of
+    every report page. A page of another tool, or the user's own, has neither."""
+    head, middle, end = page("\0", "\0").split("\0")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if GENERATOR in text.split("</head>", 1)[0]:
+        return True
+    return text.startswith(head) and middle in text and text.endswith(end)
+
+
+def check_overwritable(target: Path, output: str | None) -> None:
+    """`cookbook report` replaces only its own pages: any other file at `target` (the user's
+    report.html, a page from an older version) is refused, naming the way out."""
+    if target.is_dir():
+        raise UserError(f"{target} is a folder; pass --output PATH.html to name the page.")
+    if not target.exists() or written_by_report(target):
+        return
+    way_out = "choose another path" if output else "pass --output PATH.html to write elsewhere"
+    raise UserError(
+        f"{target} exists and is not a page `cookbook report` wrote; it is left as it is: "
+        f"{way_out}, or remove it first."
+    )

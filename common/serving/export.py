@@ -28,7 +28,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -41,8 +40,9 @@ from tensorflow.lite.python.convert_phase import ConverterError
 
 from common.config.schema import Config
 from common.data import splits
+from common.data.readable import native_stderr_hidden
 from common.errors import UserError
-from common.modeling import tasks
+from common.modeling import preprocessing, tasks
 from common.reporting import run_files
 from common.serving.inference import open_finished
 from common.serving.predict import run_task
@@ -51,7 +51,6 @@ from common.training.startup import set_up
 
 CALIBRATION_EXAMPLES = 300  # int8 ranges: a few hundred training examples, spread over the split
 SCORED_TASKS = ("binary", "multiclass", "regression")
-VERBOSE = "COOKBOOK_VERBOSE"  # common.cli's --verbose: keep TensorFlow's native output
 BUILTINS = [tf.lite.OpsSet.TFLITE_BUILTINS]
 # What each --quantize asks of the converter (tensorflow.org/lite/performance/post_training_*).
 QUANTIZATION: dict[str | None, dict[str, Any]] = {
@@ -80,6 +79,9 @@ def export(run: str, format: str = "saved_model", quantize: str | None = None) -
             f"--quantize {quantize}."
         )
     run_dir, config, recipe, model = open_finished(run)
+    exports = getattr(recipe.module, "export_model", None)  # e.g. seq2seq: strings in and out
+    if exports is not None:
+        return exports(run_dir, model, format, quantize)
     set_up(config)
     if format == "saved_model":
         destination, name = save_saved_model(model, run_dir), "saved_model"
@@ -103,9 +105,11 @@ def save_saved_model(model: keras.Model, run_dir: Path) -> Path:
     """A TensorFlow SavedModel (`serve` endpoint, for TF Serving) with labels.txt beside it."""
     destination = run_dir / "export" / "saved_model"
     print(f"exporting best.keras as a SavedModel -> {destination} ...", flush=True)
-    model.export(str(destination), format="tf_saved_model", verbose=False)
-    if (run_dir / "labels.txt").is_file():
-        shutil.copyfile(run_dir / "labels.txt", destination / "labels.txt")
+    with written_whole(destination) as partial:
+        model.export(str(partial), format="tf_saved_model", verbose=False)
+        if (run_dir / "labels.txt").is_file():
+            shutil.copyfile(run_dir / "labels.txt", partial / "labels.txt")
+        write_columns(model, partial)
     return destination
 
 
@@ -119,25 +123,59 @@ def save_tflite(
     options = dict(QUANTIZATION[quantize])
     how = quantize or "float32"
     if quantize == "int8":
-        options["representative_dataset"] = calibration(recipe, config)
-        how += f", calibrated on {CALIBRATION_EXAMPLES} training examples"
+        options["representative_dataset"], count = calibration(recipe, config)
+        how += f", calibrated on {count} training example{'s' if count > 1 else ''}"
     print(f"converting best.keras to TFLite ({how}) -> {destination} ...", flush=True)
-    try:
-        convert(model, destination, options, BUILTINS)
-    except ConverterError as builtin_error:
-        flex_ops = ops_named(str(builtin_error), "TF Select ops")
-        if not flex_ops or ops_named(str(builtin_error), "Custom ops"):
-            raise refusal(model, builtin_error) from None
+    with written_whole(destination) as partial:
         try:
-            convert(model, destination, options, [*BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS])
-        except ConverterError as select_error:
-            raise refusal(model, select_error) from None
-        print(
-            f"note: {', '.join(flex_ops)} are not TFLite builtins and run as TensorFlow ops "
-            "(SELECT_TF_OPS): the file needs the Flex delegate, which TensorFlow's own "
-            "interpreter includes."
-        )
+            convert(model, partial, options, BUILTINS)
+        except ConverterError as builtin_error:
+            flex_ops = ops_named(str(builtin_error), "TF Select ops")
+            if not flex_ops or ops_named(str(builtin_error), "Custom ops"):
+                raise refusal(model, builtin_error) from None
+            try:
+                convert(model, partial, options, [*BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS])
+            except ConverterError as select_error:
+                raise refusal(model, select_error) from None
+            print(
+                f"note: {', '.join(flex_ops)} are not TFLite builtins and run as TensorFlow "
+                "ops (SELECT_TF_OPS): the file needs the Flex delegate, which TensorFlow's own "
+                "interpreter includes."
+            )
+    write_columns(model, destination.parent)
     return destination
+
+
+@contextlib.contextmanager
+def written_whole(destination: Path) -> Iterator[Path]:
+    """A hidden path beside `destination` to write the export to, renamed into place once
+    written whole: a conversion that fails (or is killed) leaves no half-written model where
+    the last good one was, and what it wrote is removed."""
+    partial = destination.with_name(f".{destination.stem}.partial{destination.suffix}")
+    remove(partial)
+    try:
+        yield partial
+    except BaseException:
+        remove(partial)
+        raise
+    remove(destination)
+    os.replace(partial, destination)
+
+
+def remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+def write_columns(model: keras.Model, folder: Path) -> None:
+    """A table model's columns.json beside its export: the user's column names and the input
+    names the export takes them by (`common.data.columns`: `a/b` -> `a_b`), for whoever
+    feeds the SavedModel (TF Serving) or the TFLite file without `cookbook predict`."""
+    columns = preprocessing.table_columns(model)
+    if columns:
+        run_files.write_json(folder / "columns.json", {"inputs": columns})
 
 
 def convert(
@@ -145,7 +183,7 @@ def convert(
 ) -> None:
     """Keras' LiteRT export, with the converter's own diagnostics kept off the console."""
     target_spec = {**options.get("target_spec", {}), "supported_ops": ops}
-    with native_output_hidden():
+    with native_stderr_hidden():
         model.export(
             str(destination),
             format="litert",
@@ -177,9 +215,10 @@ def refusal(model: keras.Model, error: ConverterError) -> UserError:
     )
 
 
-def calibration(recipe: Recipe, config: Config) -> Callable[[], Iterator[Any]]:
-    """int8's representative dataset: examples spread evenly over the run's own training split
-    (the split training used: same recipe data, same split seed), one at a time."""
+def calibration(recipe: Recipe, config: Config) -> tuple[Callable[[], Iterator[Any]], int]:
+    """int8's representative dataset: up to `CALIBRATION_EXAMPLES` examples spread evenly over
+    the run's own training split (the split training used: same recipe data, same split
+    seed), one at a time; and how many there are."""
     split = splits.final_model_split(
         recipe.dataset(config), config.data, config.split_seed, recipe.stratify
     )
@@ -191,7 +230,7 @@ def calibration(recipe: Recipe, config: Config) -> Callable[[], Iterator[Any]]:
         for features, _ in recipe.batches(x, y, config, False).unbatch().batch(1):
             yield features if isinstance(features, dict) else [features]
 
-    return examples
+    return examples, len(x)
 
 
 def loader(format: str, destination: Path) -> Callable[[], Predict]:
@@ -238,7 +277,7 @@ def score_both(
     dataset = recipe.dataset(config)
     print(f"scoring best.keras and {label} on {len(dataset.y_test)} test examples ...", flush=True)
     data = recipe.batches(dataset.x_test, dataset.y_test, config, False)
-    with native_output_hidden():
+    with native_stderr_hidden():
         exported = load()
         pairs = [(y.numpy(), np.asarray(model.predict_on_batch(x)), exported(x)) for x, y in data]
     y_true, kept, converted = (np.concatenate(part) for part in zip(*pairs, strict=True))
@@ -281,23 +320,3 @@ def print_table(formats: dict[str, dict[str, Any]]) -> None:
         value = f"{scores[metric]:.4f}" if metric in scores else ""
         beside = f"{kept[metric]:.4f}" if metric and name != "keras" and value else ""
         print(f"  {name:<14} {size:>10} {value:>14}  {beside:>8}  {row['file']}")
-
-
-@contextlib.contextmanager
-def native_output_hidden() -> Iterator[None]:
-    """Point the process's stderr at /dev/null: TFLite's converter and interpreter write
-    diagnostics from C++ ("fully_quantize: 0, ...", "Created TensorFlow Lite XNNPACK
-    delegate") that Python cannot filter. Errors still arrive as exceptions; `--verbose`
-    (COOKBOOK_VERBOSE) keeps everything."""
-    if os.environ.get(VERBOSE):
-        yield
-        return
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)

@@ -23,7 +23,10 @@ from common.reporting.gradcam import gradcam_heatmap, gradcam_overlay, last_conv
 from common.reporting.probing import class_probabilities, rescales
 from common.reporting.run_files import read_labels
 from common.serving.inference import open_finished
-from common.serving.predict import check_readable, image_files
+from common.serving.inputs import check_readable, image_files, model_kind
+from common.serving.predict import run_task
+
+CLASSIFIES = ("binary", "multiclass")
 
 
 def gradcam_files(
@@ -40,14 +43,20 @@ def gradcam_files(
     if not isinstance(model, keras.Model):
         finished = open_finished(str(model))
         run_dir, model = finished.run_dir, finished.model
+        check_image_classifier(finished)
         class_names = class_names or read_labels(run_dir)
     for path in map(Path, image_paths):
         if not path.exists():
             raise UserError(f"not found: {path}")
+    if len(model.inputs) != 1 or len(model.inputs[0].shape) != 4:
+        raise UserError(f"model {model.name!r} does not take images; Grad-CAM needs a convnet.")
     files = image_files([Path(p) for p in image_paths])
-    check_readable(files)
     height, width, channels = model.inputs[0].shape[1:]
-    layer_name = last_conv_layer(model)
+    check_readable(files, channels)
+    try:
+        layer_name = last_conv_layer(model)
+    except ValueError as error:
+        raise UserError(f"{error} Grad-CAM needs a convnet (convnet, resnet, densenet).") from None
     written = []
     for file in files:
         size = (height, width) if height and width else keras.utils.load_img(file).size[::-1]
@@ -64,3 +73,22 @@ def gradcam_files(
             picture_grid([image, gradcam_overlay(image, heatmap)], titles, path, 2, title)
         )
     return written
+
+
+def check_image_classifier(finished) -> None:
+    """Grad-CAM explains an image classifier: a run on tables, texts or a series, or one
+    that does not classify (an autoencoder, a GAN), is refused in one line."""
+    kind = model_kind(finished.model, finished.config)
+    task = run_task(finished.run_dir, finished.recipe.task)
+    what = {"table": "a table", "text": "texts", "series": "a series", "rows": "rows of numbers"}
+    run = f"{finished.run_dir} is a run of the {finished.config.recipe!r} recipe"
+    if kind != "image":
+        raise UserError(
+            f"{run} on {what[kind]}; Grad-CAM shows where an image classifier looked: give it "
+            "a convnet, resnet or densenet run."
+        )
+    if task not in CLASSIFIES:
+        raise UserError(
+            f"{run}, which does not classify images; Grad-CAM needs an image classifier "
+            "(convnet, resnet, densenet)."
+        )

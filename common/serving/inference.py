@@ -9,6 +9,7 @@ imputation, vocabularies, rescaling) is inside the model, so exports take raw in
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -39,6 +40,12 @@ def open_finished(run: str) -> FinishedRun:
     model_path = run_dir / "best.keras"
     if not model_path.is_file():
         raise UserError(f"{run_dir} has no best.keras yet; finish it with --resume first.")
+    if not zipfile.is_zipfile(model_path):  # Keras would call a damaged file "not found"
+        raise UserError(
+            f"{model_path} is damaged: not a whole .keras file ({model_path.stat().st_size} "
+            "bytes; cut short on a full disk?). Train its config again in a new run: "
+            f"`cookbook train {run_dir / 'config.yaml'}`."
+        )
     warning_log.attach(run_dir)
     recipe = load_recipe(config.recipe)
     return FinishedRun(run_dir, config, recipe, load_model(model_path))

@@ -64,7 +64,17 @@ def build(recipe: Recipe, config: Config, strategy, split: Split, epochs: int) -
     steps_per_epoch = max(1, math.ceil(len(split.x_train) / config.data.batch_size))
     replicas = strategy.num_replicas_in_sync if config.distribute.scale_learning_rate else 1
     with strategy.scope():
-        model = recipe.build_model(split, config.model)
+        try:
+            model = recipe.build_model(split, config.model)
+        except ValueError as error:
+            if "output size would be zero or negative" not in str(error):
+                raise
+            shape = getattr(split.x_train, "shape", ("?",))[1:]
+            raise UserError(
+                f"the examples ({' x '.join(map(str, shape))}) are too small for this "
+                "model's downsampling (its convolution and pooling blocks shrink them to "
+                "nothing): set a larger data.image_size, or fewer blocks (model.filters)."
+            ) from None
         optimizer = make_optimizer(config.optimizer, steps_per_epoch, epochs, replicas)
         compile_model(recipe, model, optimizer, config)
     return model
