@@ -68,7 +68,7 @@ def predict(run: str, inputs: list[str], output: str | None = None) -> str:
     """Predictions of the run's best.keras for raw `inputs`, as CSV text (also written to
     `output` when given)."""
     run_dir, config, recipe, model = open_finished(run)
-    writes_files = getattr(recipe.module, "predict_files", None)  # e.g. segmentation's masks
+    writes_files = recipe.predict_files  # e.g. segmentation's masks, seq2seq's translations
     if writes_files is not None:
         return writes_files(run_dir, model, inputs, output)
     task = run_task(run_dir, recipe.task)

@@ -239,6 +239,25 @@ class RecipeModule(Protocol):
         """
 
     @optional(None)
+    def predict_files(
+        self, run_dir: Path, model: keras.Model, inputs: list[str], output: str | None
+    ) -> str:
+        """`cookbook predict RUN INPUT...` for a recipe whose predictions are not rows of
+        labels or values (a segmentation's mask images, a translation). Optional.
+
+        No default: `predict` reads the inputs as the model's kind and writes CSV rows.
+
+        Args:
+            run_dir: the finished run.
+            model: its best.keras, loaded in safe mode.
+            inputs: the paths given.
+            output: `--output`, or None.
+
+        Returns:
+            What was written, as text (CSV rows or the files' list).
+        """
+
+    @optional(None)
     def sample(self, run: RunInfo, count: int, label: int | None, seed: int | None) -> Path:
         """`cookbook sample RUN`: draw new examples from a finished run. Optional.
 
