@@ -86,6 +86,17 @@ def check_class_weight(config: Config) -> None:
         )
 
 
+def check_stream(config: Config) -> None:
+    """A CSV that streams brings its own validation part, hashed from the rows: there is no
+    training + validation table to refit on (auto streaming is refused by the driver)."""
+    if config.data.stream and config.trainer.refit:
+        raise ConfigError(
+            "trainer.refit",
+            "retrains on training + validation in memory, and data.stream=true reads the CSV "
+            "in chunks; set trainer.refit=false, or data.stream=false for a file that fits.",
+        )
+
+
 def check_optimizer(config: Config) -> None:
     optimizer = config.optimizer
     if optimizer.weight_decay is not None and optimizer.name != "adamw":
@@ -106,5 +117,6 @@ CHECKS = (
     check_plateau,
     check_step_schedule,
     check_class_weight,
+    check_stream,
     check_optimizer,
 )

@@ -64,6 +64,9 @@ class DataConfig:
 
     dataset: str = "breast_cancer"
     path: str | None = None  # a local file; for Keras datasets, used instead of downloading
+    # CSV: read in chunks, never whole (`common.data.stream`): true, false, or None (auto: a
+    # folder or glob of CSV shards, or files past 1 GiB, stream).
+    stream: bool | None = None
     target: str | None = None  # CSV: the column to predict
     features: list[str] | None = None  # CSV: the input columns (default: all but target)
     test_split: float = field(default=0.2, metadata={"min": 0.0, "below": 1.0})

@@ -45,6 +45,7 @@ from sklearn.svm import SVC
 
 from common.data.files import FileSet
 from common.data.fingerprint import fingerprint as data_fingerprint
+from common.data.stream import CsvPart
 
 TASKS = ("binary", "multiclass", "regression")
 # Examples × features the reference fits at most (a subsample past it).
@@ -75,6 +76,8 @@ def features(x: Any) -> tuple[Any, bool] | None:
     table; None for text folders and image folders too large to decode whole."""
     if hasattr(x, "iloc"):
         return x, True
+    if isinstance(x, CsvPart):  # a CSV that streams: a seeded sample of its rows
+        return x.sample()[0], True
     if isinstance(x, FileSet):
         if not small_folder(x):
             return None
@@ -210,6 +213,11 @@ def per_example(task: str, model: BaseEstimator, x: Any, y: np.ndarray) -> list[
     return (np.asarray(predicted).ravel() == y.ravel().astype("int64")).astype(float).tolist()
 
 
+def targets(x: Any, y: Any) -> np.ndarray:
+    """The targets of `features(x)`: `y`, or a streamed CSV's sample's."""
+    return np.asarray(x.sample()[1] if isinstance(x, CsvPart) else y).ravel()
+
+
 def can_fit(x: Any) -> bool:
     """Whether `features(x)` is an array or table, without decoding an image folder."""
     if isinstance(x, FileSet):
@@ -223,7 +231,7 @@ def fingerprint(task: str, split, x_test: Any, y_test: np.ndarray) -> str | None
     if task not in TASKS or not all(can_fit(x) for x in (split.x_train, x_test)):
         return None
     arrays = tuple(
-        file_stamps(x) if isinstance(x, FileSet) else x
+        file_stamps(x) if isinstance(x, FileSet) else x.stamps() if isinstance(x, CsvPart) else x
         for x in (split.x_train, split.y_train, split.x_val, split.y_val, x_test, y_test)
     )
     return data_fingerprint(*arrays, label=f"reference 2 {task} {sklearn.__version__}")
@@ -240,14 +248,14 @@ def fit_reference(task: str, split, x_test: Any, y_test: np.ndarray) -> dict[str
     train, test = features(split.x_train), features(x_test)
     (x_train, is_table), (x_test_ready, _) = train, test
     width = x_train.shape[1]
-    y_train = np.asarray(split.y_train).ravel()
+    y_train, y_test = targets(split.x_train, split.y_train), targets(x_test, y_test)
     rows = min(FIT_ROWS, MAX_CELLS // max(width, 1))
     if rows < MIN_ROWS:
         return {
             "reference_note": f"no reference: {width} features per example are too many for "
             "a quick scikit-learn fit"
         }
-    total = len(x_train)
+    total = len(split.x_train)
     x_train, y_train = subsample(task, x_train, y_train, rows)
     fitted_on = {"rows": len(y_train), "of": total}
     models = candidates(task, preprocessing(x_train, is_table), is_table, len(y_train))
@@ -259,7 +267,7 @@ def fit_reference(task: str, split, x_test: Any, y_test: np.ndarray) -> dict[str
     print(f"fitting the scikit-learn reference ({', '.join(models)}) on {on} ...", flush=True)
     if split.has_validation:
         fit_x, fit_y = x_train, y_train
-        val_x, val_y = features(split.x_val)[0], np.asarray(split.y_val).ravel()
+        val_x, val_y = features(split.x_val)[0], targets(split.x_val, split.y_val)
         val_x, val_y = subsample(task, val_x, val_y, rows)
     else:  # no validation part: choose on a seeded 20% of the training part, then refit on all
         fit_x, val_x, fit_y, val_y = train_test_split(

@@ -23,6 +23,7 @@ import numpy as np
 from common.config.schema import Config, higher_is_better
 from common.data.files import FileSet
 from common.data.splits import Split
+from common.data.stream import CsvPart
 from common.data.windows import WindowSet
 from common.modeling import predicting
 from common.modeling.predicting import SplitOutputs
@@ -98,7 +99,7 @@ def kept_row(history: list[dict[str, str]], metrics: dict[str, Any]) -> dict[str
 
 
 def data_kind(x: Any) -> str:
-    if hasattr(x, "iloc"):
+    if hasattr(x, "iloc") or isinstance(x, CsvPart):
         return "table"
     if isinstance(x, WindowSet):
         return "series"

@@ -7,6 +7,8 @@ on the same data, model and epochs. Results go to BENCHMARKS.md.
     --only table    the speed settings, two workers and the binary overhead row
                     (tests/benchmarks/table.py); `--only vision`: its image rows alone
     --only serve    `cookbook serve` under 1, 4 and 16 clients (tests/benchmarks/serve.py)
+    --only scale    10k to 1M rows (`--rows`; 10M too if listed) of a generated CSV, phase by
+                    phase, beside a plain pandas + Keras script (tests/benchmarks/scale.py)
     --only all      recipes, then table, then serve
 
 Quick look: `python -m tests.benchmarks.bench --recipes binary,rnn --repeats 1 --epochs 2
@@ -25,7 +27,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 ROOT = Path(__file__).resolve().parents[2]
-PARTS = ("recipes", "table", "vision", "serve", "all")
+PARTS = ("recipes", "table", "vision", "serve", "scale", "all")
 TABLE_EPOCHS = 30  # the table's default; the recipes default to their configs' epochs
 
 
@@ -47,6 +49,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--seconds", type=float, default=30.0, help="serve: seconds per client level (30)"
     )
+    parser.add_argument("--rows", default=None, help="scale: comma-separated row counts")
     args = parser.parse_args(argv)
     if args.repeats < 1 or (args.epochs is not None and args.epochs < 1):
         parser.error("--repeats and --epochs must be at least 1")
@@ -89,6 +92,10 @@ def main() -> None:
         from tests.benchmarks import serve
 
         serve.main(args)
+    if args.only in ("scale", "all"):
+        from tests.benchmarks import scale
+
+        scale.main(args)
     if not ok:
         raise SystemExit(1)
 
