@@ -142,6 +142,16 @@ def add_serve_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
     predict.add_argument(
         "--output", metavar="CSV", help="write the predictions here (default: stdout)"
     )
+    predict.add_argument(
+        "--id-column",
+        metavar="NAME",
+        help="a submission: `NAME,<target>` per row (the class or value), in input order",
+    )
+    predict.add_argument(
+        "--proba",
+        action="store_true",
+        help="with --id-column: probability columns (one per class; binary: the positive one)",
+    )
     export = add(
         "export",
         serve.export,

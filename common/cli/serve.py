@@ -32,7 +32,7 @@ def predict(args: argparse.Namespace) -> int:
     start_tensorflow()
     from common.serving import predict as predicting  # lazy: TensorFlow, after the checks
 
-    predicting.predict(args.run, args.inputs, args.output)
+    predicting.predict(args.run, args.inputs, args.output, args.id_column, args.proba)
     return 0
 
 

@@ -64,9 +64,67 @@ def run_task(run_dir: Path, default: str) -> str:
     return default
 
 
-def predict(run: str, inputs: list[str], output: str | None = None) -> str:
+def submission_of(
+    predictions: np.ndarray,
+    ids: list[str],
+    id_column: str,
+    target: str,
+    labels: list[str] | None,
+    task: str,
+    proba: bool,
+):
+    """A competition's file: `id,<target>` (the class name or value per row, in input order),
+    or with `proba` one probability column per class (binary: the positive class's)."""
+    predictions = np.asarray(predictions, dtype="float64").reshape(len(ids), -1)
+    if task in ("binary", "multiclass"):
+        width = 2 if task == "binary" else predictions.shape[1]
+        labels = labels or [str(k) for k in range(width)]
+        if task == "binary":
+            chosen = [labels[int(p >= 0.5)] for p in predictions[:, 0]]
+            probabilities, names = predictions[:, :1], [labels[1]]
+        else:
+            chosen = [labels[int(k)] for k in predictions.argmax(axis=1)]
+            probabilities, names = predictions, labels
+        if proba:
+            rows = [[i, *[f"{v:.6f}" for v in p]] for i, p in zip(ids, probabilities, strict=True)]
+            return [id_column, *names], rows
+        return [id_column, target], [[i, c] for i, c in zip(ids, chosen, strict=True)]
+    if proba:
+        raise UserError(f"--proba: a {task} run predicts values, not class probabilities.")
+    width = predictions.shape[1]
+    header = [id_column, *([target] if width == 1 else [f"{target}_{k}" for k in range(width)])]
+    return header, [[i, *[f"{v:.6g}" for v in p]] for i, p in zip(ids, predictions, strict=True)]
+
+
+def ids_of(paths: list[Path], id_column: str, count: int) -> list[str]:
+    """The `--id-column` of the CSV inputs, in input order; one line if it is missing."""
+    from common.data import tables  # lazy: only a submission reads the ids again
+
+    ids: list[str] = []
+    for path in paths:
+        if path.suffix.lower() != ".csv":
+            raise UserError(f"--id-column reads CSV inputs; {path} is not a .csv file.")
+        table = tables.read_csv(path)
+        if id_column not in table.columns:
+            raise UserError(
+                f"--id-column {id_column!r}: {path} has no such column "
+                f"(its columns: {', '.join(map(repr, list(table.columns)[:10]))})."
+            )
+        ids += table[id_column].tolist()
+    if len(ids) != count:
+        raise UserError(f"--id-column: {len(ids)} ids for {count} predicted rows.")
+    return ids
+
+
+def predict(
+    run: str,
+    inputs: list[str],
+    output: str | None = None,
+    id_column: str | None = None,
+    proba: bool = False,
+) -> str:
     """Predictions of the run's best.keras for raw `inputs`, as CSV text (also written to
-    `output` when given)."""
+    `output` when given). With `id_column`: a submission file (`submission_of`)."""
     run_dir, config, recipe, model = open_finished(run)
     writes_files = recipe.predict_files  # e.g. segmentation's masks, seq2seq's translations
     if writes_files is not None:
@@ -91,7 +149,15 @@ def predict(run: str, inputs: list[str], output: str | None = None) -> str:
         x = tf.data.Dataset.from_tensor_slices(x).batch(BATCH)
     predictions = predicting.predict(model, x)  # best.keras keeps its 32 steps per execution
     names = names or [str(i) for i in range(len(predictions))]
-    header, rows = table_of(predictions, names, run_files.read_labels(run_dir), task)
+    labels = run_files.read_labels(run_dir)
+    if id_column is not None:
+        ids = ids_of(paths, id_column, len(predictions))
+        target = config.data.target or "prediction"
+        header, rows = submission_of(predictions, ids, id_column, target, labels, task, proba)
+    elif proba:
+        raise UserError("--proba writes a submission's probability columns: give --id-column.")
+    else:
+        header, rows = table_of(predictions, names, labels, task)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
