@@ -97,6 +97,27 @@ def check_stream(config: Config) -> None:
         )
 
 
+def check_given_split(config: Config) -> None:
+    """`data.test_path`/`data.validation_path`: a CSV's own split files, in memory."""
+    data = config.data
+    if data.validation_path and not data.test_path:
+        raise ConfigError(
+            "data.validation_path",
+            "goes with data.test_path (the given split); set the test file too, or leave "
+            "validation to data.validation_split.",
+        )
+    if data.test_path and data.dataset != "csv":
+        raise ConfigError(
+            "data.test_path",
+            f"is read for data.dataset=csv; {data.dataset!r} splits by data.test_split "
+            "(an image folder takes train/ and test/ sub-folders).",
+        )
+    if data.test_path and data.stream:
+        raise ConfigError(
+            "data.test_path", "is read in memory; set data.stream=false, or put the rows in shards."
+        )
+
+
 def check_optimizer(config: Config) -> None:
     optimizer = config.optimizer
     if optimizer.weight_decay is not None and optimizer.name != "adamw":
@@ -118,5 +139,6 @@ CHECKS = (
     check_step_schedule,
     check_class_weight,
     check_stream,
+    check_given_split,
     check_optimizer,
 )

@@ -64,6 +64,10 @@ class DataConfig:
 
     dataset: str = "breast_cancer"
     path: str | None = None  # a local file; for Keras datasets, used instead of downloading
+    # CSV: the split as it comes: the test file (and a validation file), used as they are;
+    # fractions only split what is left.
+    test_path: str | None = None
+    validation_path: str | None = None
     # CSV: read in chunks, never whole (`common.data.stream`): true, false, or None (auto: a
     # folder or glob of CSV shards, or files past 1 GiB, stream).
     stream: bool | None = None

@@ -14,7 +14,7 @@ import zipfile
 import numpy as np
 
 from common.config.schema import DataConfig
-from common.data import files, stream, stream_scan, tables
+from common.data import files, given_parts, stream, stream_scan, tables
 from common.data.dataset import Dataset, holdout_split
 from common.data.paths import user_path
 from common.errors import ConfigError, unknown_name
@@ -25,6 +25,8 @@ MIN_ROWS = 5  # a table this short cannot be split into train, validation and te
 def load_csv(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
     if stream.streams(data):  # shards, or past memory: one pass, then tf.data reads the rows
         return stream_scan.load_stream(name, data, seed, stratify)
+    if data.test_path:  # the split comes with the data: its files, used as they are
+        return given_parts.load_parts(data, stratify)
     x, y, class_names, _ = tables.load_table(
         user_path(data.path), data.target, data.columns, stratify, data.features
     )
