@@ -7,6 +7,7 @@ needs from the config, and the checks that run before any data is read.
     the user's files                 csv · npz · image_folder · text_folder
     time series (rnn recipe)         seattle_weather · jena_climate · timeseries_csv
     token sequences (rnn recipe)     imdb_sequences
+    images and masks (segmentation)  digit_scenes · mask_folder · oxford_pets
 
 Each family lives in its own module and knows nothing of the others or of this list; this is
 the one place that names them all, so `check_source` and `load` see one table.
@@ -26,7 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from common.config.schema import DataConfig
-from common.data import bundled, keras_sets, sequences, series, user_files
+from common.data import bundled, keras_sets, masks, pairs, scenes, sequences, series, user_files
 from common.data.dataset import Dataset, Loader
 from common.data.paths import user_path
 from common.errors import ConfigError, unknown_name
@@ -51,11 +52,20 @@ DATASETS: dict[str, Loader] = {
     "jena_climate": series.load_jena_climate,
     "timeseries_csv": series.load_timeseries_csv,
     "imdb_sequences": sequences.load_imdb_sequences,
+    # images with per-pixel class masks (segmentation recipe)
+    "digit_scenes": scenes.load_digit_scenes,
+    "mask_folder": masks.load_mask_folder,
+    "oxford_pets": masks.load_oxford_pets,
+    # text pairs (seq2seq recipe): generated dates, keras.io's spa.txt, a CSV of your own
+    "dates": pairs.load_dates,
+    "spa_eng": pairs.load_spa_eng,
+    "pairs_csv": pairs.load_pairs_csv,
 }
-NEEDS_PATH = ("csv", "npz", "image_folder", "text_folder", "timeseries_csv")
+NEEDS_PATH = ("csv", "npz", "image_folder", "text_folder", "timeseries_csv", "mask_folder")
 # Time series: cut into windows by the rnn recipe, split in time order (`common.data.series`)
 SERIES = ("seattle_weather", "jena_climate", "timeseries_csv")
-STREAMING = ("image_folder", "text_folder")  # FileSets: decoded batch by batch, never whole
+# FileSets: decoded batch by batch, never whole
+STREAMING = ("image_folder", "text_folder", "mask_folder", "oxford_pets")
 # `data.path` is a folder holding these files
 FOLDERS = {
     "fashion_mnist": keras_sets.FASHION_MNIST_FILES,
@@ -85,7 +95,7 @@ def check_source(data: DataConfig) -> None:
         missing = [f for f in FOLDERS.get(data.dataset, ()) if not _exists(path / f)]
         if missing:
             raise ConfigError("data.path", f"{path} lacks {', '.join(missing)}.")
-    elif path and not _exists(path):
+    elif path and data.dataset != "csv" and not _exists(path):  # csv: a file, glob or folder
         raise ConfigError("data.path", f"file not found: {path}")
     if data.dataset == "csv":
         user_files.check_csv(data)

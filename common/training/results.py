@@ -183,7 +183,8 @@ def print_summary(run_dir: Path, metrics: dict[str, Any]) -> None:
             if fitted_on.get("rows", 0) < fitted_on.get("of", 0)
             else ""
         )
-        print(f"reference: scikit-learn {metrics['reference_model']} on the same split{sampled}")
+        library = metrics.get("reference_library", "scikit-learn")
+        print(f"reference: {library} {metrics['reference_model']} on the same split{sampled}")
     elif "reference_note" in metrics:
         print(metrics["reference_note"])
     if metrics.get("verdict"):
