@@ -77,7 +77,7 @@ def test_parts_never_share_a_row_and_every_row_has_one(small_csv):
     assert sum(map(len, distinct)) < sum(map(len, lines)), "the repeated rows stay together"
     assert 0.15 < len(dataset.x_test) / 3150 < 0.25 and 0.15 < len(dataset.x_val) / 3150 < 0.25
     # The targets gathered in the pass are the pipeline's, row for row.
-    batch_targets = np.concatenate([y for _, y in dataset.x_test.dataset(256)])
+    batch_targets = np.concatenate([y for _, y in stream_batches.batches(dataset.x_test, 256)])
     np.testing.assert_array_equal(batch_targets, dataset.y_test)
 
 
@@ -112,7 +112,7 @@ def test_gaps_and_categories_are_adapted_from_the_pass_as_from_the_table(small_c
 
     streamed = keras.Model(*preprocessing.model_input(train_part))
     in_memory = keras.Model(*preprocessing.model_input(table))
-    batch = next(iter(train_part.dataset(512)))[0]
+    batch = next(iter(stream_batches.batches(train_part, 512)))[0]
     np.testing.assert_allclose(
         streamed.predict_on_batch(batch), in_memory.predict_on_batch(batch), atol=1e-4
     )

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from common.data import stream_batches
 from common.data.columns import input_names
 from common.data.files import FileSet
 from common.data.stream import CsvPart
@@ -60,7 +61,7 @@ def make_dataset(
     """A batched dataset over arrays, a table or files; uint8 inputs are cast per batch.
     `cache`: as `resolved_cache` decides it."""
     if isinstance(x, CsvPart):  # a CSV that streams: its lines, read and decoded batch by batch
-        return x.dataset(batch_size, shuffle, seed, labelled=y is not None)
+        return stream_batches.batches(x, batch_size, shuffle, seed, labelled=y is not None)
     streaming = isinstance(x, FileSet)
     cache = resolved_cache(cache, x)
     source = x.paths if streaming else examples(x)

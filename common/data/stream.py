@@ -211,11 +211,6 @@ class CsvPart:
         settings = f"{self.name} {self.limit} {self.stream.seed} {self.stream.cuts}"
         return np.asarray([settings, *files])
 
-    def dataset(self, batch_size: int, shuffle: bool = False, seed: int = 0, labelled=True):
-        from common.data import stream_batches  # lazy: TensorFlow, only when batches are made
-
-        return stream_batches.batches(self, batch_size, shuffle, seed, labelled)
-
     def __array__(self, *args, **kwargs):
         raise UserError(
             f"{self.stream.paths[0]} streams (data.stream): this step needs the table in "

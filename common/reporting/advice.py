@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from common.reporting.verdict import Evidence
+    from common.reporting.evidence import Evidence
 
 
 def next_steps(
