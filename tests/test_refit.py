@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import filecmp
 
+import pytest
+
 from common.training.driver import train
 from common.training.results import load_model
 from tests.conftest import tiny
 
 
+@pytest.mark.slow
 def test_refit_trains_a_fresh_model_on_training_and_validation(tmp_path):
     config = tiny(
         "binary",

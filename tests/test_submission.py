@@ -11,6 +11,8 @@ from common.training.driver import train
 from tests.conftest import cookbook, tiny
 from tests.user_files import messy_breast_cancer
 
+pytestmark = pytest.mark.slow  # a training and five CLI processes: `make test-slow`
+
 
 @pytest.fixture(scope="module")
 def run_and_test_file(tmp_path_factory):

@@ -68,6 +68,7 @@ def test_random_labels_did_not_learn_and_fail_the_bar(tmp_path):
     assert "verdict" in table.stdout.splitlines()[0] and "did not learn" in table.stdout
 
 
+@pytest.mark.slow
 def test_a_big_model_on_few_examples_overfits(tmp_path):
     """A wide unregularised stack on 60 training digits fits them perfectly and validation
     far less well: diagnosed as overfitting, with regularisation among the next steps."""
