@@ -108,7 +108,11 @@ def test_two_workers_train_binary_in_sync_and_only_the_chief_writes(tmp_path):
         "metrics.json",
         "test_predictions.csv",
     ]
-    assert sorted(p.name for p in (run_dir / "logs").iterdir()) == ["train", "validation"]
+    assert sorted(p.name for p in (run_dir / "logs").iterdir()) == [
+        "train",
+        "validation",
+        "verdict",
+    ]
     assert len(run_files.read_history(run_dir / "history.csv")) == 2
     assert len(list((tmp_path / "binary").iterdir())) == 2  # the run and `latest`, nothing else
 
