@@ -40,7 +40,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -318,18 +317,10 @@ def predict_files(run_dir: Path, model: keras.Model, inputs: list[str], output: 
     lines = read_lines(inputs)
     options = Options(beam_width=saved["beam_width"], length_penalty=saved["length_penalty"])
     predicted, _ = translate(model, vocabularies, np.asarray(lines, dtype=object), options)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["input", "prediction"])
-    writer.writerows(zip(lines, predicted, strict=True))
-    text = buffer.getvalue()
-    if destination is None:
-        sys.stdout.write(text)
-    else:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        run_files.write_text(destination, text)
-        print(f"{len(lines)} translations -> {destination}", file=sys.stderr)
-    return text
+    rows = zip(lines, predicted, strict=True)
+    return run_files.write_rows(
+        ["input", "prediction"], rows, destination, f"{len(lines)} translations"
+    )
 
 
 def export_model(run_dir: Path, model: keras.Model, format: str, quantize: str | None) -> Path:

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import os
 import secrets
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -79,3 +81,20 @@ def read_history(path: Path) -> list[dict[str, str]]:
 def is_sweep(folder: Path) -> bool:
     """A KerasTuner sweep folder (`tune-<time>-<id>`), as opposed to a training run."""
     return folder.name.startswith("tune-") or (folder / "keras_tuner").is_dir()
+
+
+def write_rows(header: list[str], rows, destination: Path | None, summary: str) -> str:
+    """CSV text of `header` and `rows`: on stdout, or written to `destination` (its folders
+    made) with `summary` on stderr. Returns the text (`cookbook predict`'s output)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    text = buffer.getvalue()
+    if destination is None:
+        sys.stdout.write(text)
+    else:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        write_text(destination, text)
+        print(f"{summary} -> {destination}", file=sys.stderr)
+    return text

@@ -16,8 +16,6 @@ Output: CSV on stdout, or `--output FILE` (folders created; never the input itse
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
 import sys
 from pathlib import Path
@@ -158,15 +156,4 @@ def predict(
         raise UserError("--proba writes a submission's probability columns: give --id-column.")
     else:
         header, rows = table_of(predictions, names, labels, task)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    text = buffer.getvalue()
-    if destination is None:
-        sys.stdout.write(text)
-    else:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        run_files.write_text(destination, text)
-        print(f"{len(rows)} predictions ({task}) -> {destination}", file=sys.stderr)
-    return text
+    return run_files.write_rows(header, rows, destination, f"{len(rows)} predictions ({task})")
