@@ -107,7 +107,7 @@ def scan(data: DataConfig, seed: int, classification: bool) -> CsvStream:
         lines_of = chunks(path)
         skips.append(next(lines_of))
         for first_line, lines in lines_of:
-            table = parse(lines, header, path, start=first_line - 2)
+            table = parse(lines, header, path, first_line - 2, numeric=numeric)
             if kinds is None:  # typed from the first chunk, by the in-memory rules
                 selected = _columns(table, data, path)
                 labelled = tables.labelled_rows(table[[*selected, data.target]], data.target, path)

@@ -139,8 +139,11 @@ def numbers(column, name: str, path: Path, key: str | None = None) -> np.ndarray
     """A text column as float32 with NaN for gaps, or the row and value that is not a number."""
     import pandas as pd  # lazy: config checks import this module without pandas
 
-    values = pd.to_numeric(column.where(column != ""), errors="coerce")
-    bad = column[(column != "") & values.isna()]
+    if pd.api.types.is_float_dtype(column):  # read as numbers already (a streamed chunk)
+        values = column
+    else:
+        values = pd.to_numeric(column.where(column != ""), errors="coerce")
+    bad = column[(column != "") & values.isna()] if values is not column else column[:0]
     if len(bad):
         row, value = bad.index[0] + 2, bad.iloc[0]  # header is line 1
         raise ConfigError(
