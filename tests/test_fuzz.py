@@ -217,7 +217,7 @@ def test_any_header_trains_a_table_model_that_saves_and_predicts_by_the_users_na
 
     import keras
 
-    from common.data import tables
+    from common.data import model_rows
     from common.modeling import preprocessing
     from common.serving.inputs import input_columns
 
@@ -248,7 +248,7 @@ def test_any_header_trains_a_table_model_that_saves_and_predicts_by_the_users_na
             model.save(Path(name) / "model.keras")
             model = keras.saving.load_model(Path(name) / "model.keras", safe_mode=True)
             with contextlib.redirect_stderr(io.StringIO()):
-                given, count = tables.rows_for_model(path, input_columns(model), "y")
+                given, count = model_rows.rows_for_model(path, input_columns(model), "y")
             outputs = model.predict_on_batch(given)
         assert not [w for w in caught if "name" in str(w.message)], [str(w.message) for w in caught]
         assert outputs.shape == (count, 1)

@@ -5,7 +5,7 @@ Every file is written here (tests/user_files.py) from data that ships offline.""
 from __future__ import annotations
 
 import csv
-import io
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +20,13 @@ from tests import odd_files, user_files
 from tests.conftest import cookbook, tiny
 
 
-def predictions(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
+def predictions(run: str, inputs: list[str]) -> list[dict[str, str]]:
+    """`cookbook predict`'s rows, read back from the CSV it writes."""
+    with tempfile.TemporaryDirectory() as folder:
+        written = Path(folder) / "predictions.csv"
+        predict(run, inputs, str(written))
+        with written.open(encoding="utf-8") as file:
+            return list(csv.DictReader(file))
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +87,7 @@ def test_predict_takes_raw_rows_in_any_column_order_with_gaps(messy_run, messy_c
     rows = [",".join(line.split(",")[i] for i in order) for line in table[:41]]
     shuffled = tmp_path / "rows.csv"
     shuffled.write_text("\n".join(rows) + "\n")
-    rows_out = predictions(predict(str(run_dir), [str(shuffled)]))
+    rows_out = predictions(str(run_dir), [str(shuffled)])
     assert len(rows_out) == 40
     truth = [line.split(",")[-1] for line in table[1:41]]
     hits = np.mean([row["label"] == want for row, want in zip(rows_out, truth, strict=True)])
@@ -195,7 +200,7 @@ def test_image_folder_splits_are_seeded_and_never_overlap(digit_folder):
 def test_predict_takes_png_files_and_folders(image_run, digit_folder):
     run_dir, _ = image_run
     rows = predictions(
-        predict(str(run_dir), [str(digit_folder / "3" / "0003.png"), str(digit_folder / "7")])
+        str(run_dir), [str(digit_folder / "3" / "0003.png"), str(digit_folder / "7")]
     )
     assert rows[0]["input"].endswith("0003.png") and rows[0]["label"] == "3"
     sevens = [row["label"] == "7" for row in rows[1:]]
@@ -258,7 +263,7 @@ def test_text_folder_trains_and_predicts_raw_lines(tmp_path):
     lines.write_text(
         "\n".join(user_files.review(np.random.default_rng(7), positive=p) for p in (1, 0, 1, 0))
     )
-    rows = predictions(predict(str(run_dir), [str(lines)]))
+    rows = predictions(str(run_dir), [str(lines)])
     assert [row["label"] for row in rows] == ["pos", "neg", "pos", "neg"]
 
 
@@ -273,7 +278,7 @@ def test_an_empty_text_folder_is_named(tmp_path):
 def test_the_export_serves_raw_rows_with_gaps_and_categories(messy_run, messy_csv):
     import tensorflow as tf
 
-    from common.data import tables
+    from common.data import model_rows
     from common.serving import export
     from common.serving.inputs import input_columns
 
@@ -281,7 +286,7 @@ def test_the_export_serves_raw_rows_with_gaps_and_categories(messy_run, messy_cs
     exported = export.export(str(run_dir))
     assert (exported / "labels.txt").read_text().split() == ["benign", "malignant"]
     model = load_model_safely(run_dir)
-    columns, count = tables.rows_for_model(messy_csv, input_columns(model), "diagnosis")
+    columns, count = model_rows.rows_for_model(messy_csv, input_columns(model), "diagnosis")
     assert any(np.isnan(values).any() for values in columns.values() if values.dtype.kind == "f")
     served = tf.saved_model.load(str(exported)).signatures["serving_default"](
         **{name: tf.constant(values) for name, values in columns.items()}
@@ -344,10 +349,10 @@ def test_predict_takes_the_users_column_names_in_any_order(odd_names_run, tmp_pa
     rows.write_text("\n".join(reversed_rows) + "\n", encoding="utf-8")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        shuffled = predictions(predict(str(run_dir), [str(rows)]))
-    in_order = predictions(predict(str(run_dir), [str(table)]))[:20]
+        shuffled = predictions(str(run_dir), [str(rows)])
+    in_order = predictions(str(run_dir), [str(table)])[:20]
     assert [row["probability"] for row in shuffled] == [row["probability"] for row in in_order]
-    assert not [w for w in caught if "name" in str(w.message)]
+    assert not [w for w in caught if "name" in str(w.message)], [str(w.message) for w in caught]
     lacking = tmp_path / "lacking.csv"
     lacking.write_text('"a/b",a b,a_b,y\n1,2,3,0\n', encoding="utf-8")
     with pytest.raises(UserError, match=r"lacks the training columns 'col with space', 'temp"):
@@ -365,9 +370,9 @@ def test_a_latin1_text_does_not_stop_the_model_from_saving_and_predicts(tmp_path
     )  # fmt: skip
     vocabulary = load_model_safely(run_dir).get_layer("vectorize").get_vocabulary()
     assert any("\ufffd" in token for token in vocabulary)
-    rows = predictions(predict(str(run_dir), [str(corpus / "pos")]))
+    rows = predictions(str(run_dir), [str(corpus / "pos")])
     assert len(rows) == 21 and str(odd) in [row["input"] for row in rows]
-    (row,) = predictions(predict(str(run_dir), [str(odd)]))
+    (row,) = predictions(str(run_dir), [str(odd)])
     assert row["input"] == "latin1.txt:1" and row["label"] in ("neg", "pos")
     assert f"{odd} is not UTF-8" in capsys.readouterr().err
     (tmp_path / "picture.png").write_bytes(odd_files.jpeg_bytes())
@@ -394,3 +399,18 @@ def test_serve_takes_instances_by_the_users_column_names(odd_names_run):
     batch = reader.read([instance, {**instance, "température °C": 15}])
     assert sorted(batch) == sorted(model.input)
     assert model.predict_on_batch(batch).shape == (2, 1)
+
+
+def test_predict_streams_a_table_in_chunks_with_the_same_rows(messy_run, messy_csv, monkeypatch):
+    """Rows in, rows out: a CSV is predicted `model_rows.CHUNK_ROWS` rows at a time (7 here),
+    and the output is the one-chunk output row for row, lines numbered across the chunks."""
+    from common.data import model_rows
+
+    run_dir, _ = messy_run
+    whole = predictions(str(run_dir), [str(messy_csv)])
+    monkeypatch.setattr(model_rows, "CHUNK_ROWS", 7)
+    chunked = predictions(str(run_dir), [str(messy_csv)])
+    assert len(whole) > 7 * 3 and chunked == whole
+    assert [row["input"] for row in chunked] == [
+        f"{messy_csv.name}:{line}" for line in range(2, len(whole) + 2)
+    ]

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import csv
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -211,7 +210,7 @@ def column_kinds(table, target: str, declared: dict[str, str] | None, path: Path
             kinds[name] = "ignore"
             identifiers.append(name)
     if not any(kind != "ignore" for kind in kinds.values()):
-        left_out = f" (identifiers left out: {_some(identifiers)})" if identifiers else ""
+        left_out = f" (identifiers left out: {some_names(identifiers)})" if identifiers else ""
         raise ConfigError(
             "data.columns", f"{path} has no input columns left besides the target{left_out}."
         )
@@ -343,41 +342,6 @@ def load_table(path: Path, target: str, declared, classification: bool, selected
     return features(table, kinds, path), y, class_names, kinds
 
 
-def _some(names: list[str], shown: int = 5) -> str:
+def some_names(names: list[str], shown: int = 5) -> str:
     listed = ", ".join(map(repr, names[:shown]))
     return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")
-
-
-def rows_for_model(path: Path, inputs: dict[str, tuple[str, str]], target: str | None):
-    """Prediction rows from a CSV, matched to the model's columns by the user's names, in any
-    order: `inputs` is {column: (input name, kind)}; returns {input name: array} with the
-    kinds the model was trained on. A missing column is refused by name (with the columns
-    the model does not know, often the same one misspelt); columns the model does not take
-    (the target, identifiers and columns training left out) are passed over with a note."""
-    table = read_csv(path)
-    if len(table) == 0:
-        raise UserError(f"{path} has a header but no rows.")
-    given = [name for name in table.columns if name != target]
-    missing = [name for name in inputs if name not in table.columns]
-    unknown = [name for name in given if name not in inputs]
-    if missing:
-        unknown_part = (
-            f" and has columns the model was not trained on: {', '.join(map(repr, unknown))}"
-            if unknown
-            else ""
-        )
-        raise UserError(
-            f"{path} lacks the training columns {', '.join(map(repr, missing))}{unknown_part}."
-        )
-    if unknown:
-        print(
-            f"note: {path}: columns the model does not take are left out: {_some(unknown)}",
-            file=sys.stderr,
-        )
-    columns = {}
-    for column, (name, kind) in inputs.items():
-        if kind == "numeric":
-            columns[name] = numbers(table[column], column, path, key="")[:, None]
-        else:
-            columns[name] = table[column].astype(object).to_numpy()[:, None]
-    return columns, len(table)

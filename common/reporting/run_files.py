@@ -20,7 +20,7 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,3 +98,26 @@ def write_rows(header: list[str], rows, destination: Path | None, summary: str) 
         write_text(destination, text)
         print(f"{summary} -> {destination}", file=sys.stderr)
     return text
+
+
+def stream_rows(header: list[str], chunks: Iterable[list], destination: Path | None, what: str):
+    """`write_rows` for rows that come in chunks (`cookbook predict` on a large CSV): each chunk
+    written as it comes, to stdout or to a temporary file renamed over `destination` once all
+    are written, so memory holds one chunk and a failed run leaves no half-written file.
+    Returns the number of rows."""
+    count = 0
+    with contextlib.ExitStack() as stack:
+        if destination is None:
+            file = sys.stdout
+        else:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            temporary = stack.enter_context(atomic_path(destination))
+            file = stack.enter_context(open(temporary, "w", encoding="utf-8", newline=""))
+        writer = csv.writer(file, lineterminator="\n")
+        writer.writerow(header)
+        for rows in chunks:
+            writer.writerows(rows)
+            count += len(rows)
+    if destination is not None:
+        print(f"{count} {what} -> {destination}", file=sys.stderr)
+    return count

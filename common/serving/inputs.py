@@ -24,7 +24,7 @@ import keras
 import numpy as np
 
 from common.config.schema import Config
-from common.data import catalogue, listing, readable, series, tables
+from common.data import catalogue, listing, model_rows, readable, series, tables
 from common.data.files import IMAGE_SUFFIXES, FileSet
 from common.data.pipeline import make_dataset
 from common.errors import ConfigError, UserError
@@ -96,7 +96,7 @@ def table_rows(model: keras.Model, paths: list[Path], target: str | None):
     columns: dict[str, list[np.ndarray]] = {}
     names: list[str] = []
     for path in paths:
-        part, count = tables.rows_for_model(path, input_columns(model), target)
+        part, count = model_rows.rows_for_model(path, input_columns(model), target)
         for column, values in part.items():
             columns.setdefault(column, []).append(values)
         names += [f"{path.name}:{line}" for line in range(2, count + 2)]

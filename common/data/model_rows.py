@@ -1,0 +1,117 @@
+"""Rows for a trained table model, from the user's CSV: matched to the model's columns by
+name, in any order, typed as in training. `cookbook predict` reads them in chunks of
+`CHUNK_ROWS`, so a 1M-row file is rows in, rows out, in memory that does not grow with it.
+
+    for columns, first_line, table in model_rows.chunks(path, inputs, target):
+        ...  # columns: {input name: (rows, 1) array}; table: the chunk's text cells
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from common.data import tables
+from common.errors import UserError
+
+CHUNK_ROWS = 100_000  # rows predicted at a time
+
+
+def check_columns(path: Path, columns: list[str], inputs: dict, target: str | None) -> None:
+    """A missing column is refused by name (with the columns the model does not know, often
+    the same one misspelt); columns the model does not take (the target, identifiers and
+    columns training left out) are passed over with a note."""
+    given = [name for name in columns if name != target]
+    missing = [name for name in inputs if name not in columns]
+    unknown = [name for name in given if name not in inputs]
+    if missing:
+        unknown_part = (
+            f" and has columns the model was not trained on: {', '.join(map(repr, unknown))}"
+            if unknown
+            else ""
+        )
+        raise UserError(
+            f"{path} lacks the training columns {', '.join(map(repr, missing))}{unknown_part}."
+        )
+    if unknown:
+        left_out = tables.some_names(unknown)
+        print(
+            f"note: {path}: columns the model does not take are left out: {left_out}",
+            file=sys.stderr,
+        )
+
+
+def typed(table, path: Path, inputs: dict[str, tuple[str, str]]) -> dict[str, np.ndarray]:
+    """{input name: (rows, 1) array} of the kinds the model was trained on."""
+    columns = {}
+    for column, (name, kind) in inputs.items():
+        if kind == "numeric":
+            columns[name] = tables.numbers(table[column], column, path, key="")[:, None]
+        else:
+            columns[name] = table[column].astype(object).to_numpy()[:, None]
+    return columns
+
+
+def rows_for_model(path: Path, inputs: dict[str, tuple[str, str]], target: str | None):
+    """The whole file's rows for the model, and their count. `inputs` is {column: (input
+    name, kind)}."""
+    table = tables.read_csv(path)
+    if len(table) == 0:
+        raise UserError(f"{path} has a header but no rows.")
+    check_columns(path, list(table.columns), inputs, target)
+    return typed(table, path, inputs), len(table)
+
+
+def chunks(
+    path: Path, inputs: dict[str, tuple[str, str]], target: str | None, rows: int | None = None
+) -> Iterator[tuple[dict[str, np.ndarray], int, object]]:
+    """(columns, the first row's line number, the chunk's table) per `rows` rows, read by
+    pandas' chunked reader after the same checks as `tables.read_csv` (one cell per column,
+    UTF-8). Numeric columns are parsed as numbers by the C reader; a cell that is no number
+    sends the file through the text route, whose message names the cell by its line."""
+    import pandas as pd  # lazy: config checks import this module without pandas
+
+    names = [name.strip() for name in tables.header(path)]
+    tables.check_rows(path)
+    check_columns(path, names, inputs, target)
+    numeric = [name for name, (_, kind) in inputs.items() if kind == "numeric"]
+    raw = tables.header(path)  # the header's cells as pandas keys them, before stripping
+    reader = pd.read_csv(
+        path,
+        dtype={cell: "float64" if cell.strip() in numeric else str for cell in raw},
+        keep_default_na=False,
+        na_values={cell: [""] for cell in raw if cell.strip() in numeric},
+        skipinitialspace=True,
+        encoding=tables.ENCODING,
+        chunksize=rows or CHUNK_ROWS,
+    )
+    empty = True
+    try:
+        for table in reader:
+            empty = False
+            table.columns = names
+            for name in names:
+                if name not in numeric:
+                    table[name] = table[name].str.strip()
+            yield typed(table, path, inputs), int(table.index[0]) + 2, table
+    except UnicodeDecodeError:
+        raise UserError(f"{path} is not UTF-8 text; save it as UTF-8 CSV.") from None
+    except ValueError as error:  # a numeric cell that is no number, or malformed CSV
+        _name_the_cell(path, inputs)
+        first = " ".join(str(error).split())[:200]
+        raise UserError(f"{path} is not a well-formed CSV: {first}") from None
+    if empty:
+        raise UserError(f"{path} has a header but no rows.")
+
+
+def _name_the_cell(path: Path, inputs: dict[str, tuple[str, str]]) -> None:
+    """Raises `tables.numbers`' message for the first numeric cell that is no number."""
+    import pandas as pd  # lazy: as above
+
+    options = {"dtype": str, "keep_default_na": False, "skipinitialspace": True}
+    for table in pd.read_csv(path, encoding=tables.ENCODING, chunksize=CHUNK_ROWS, **options):
+        table.columns = [str(column).strip() for column in table.columns]
+        typed(table.apply(lambda column: column.str.strip()), path, inputs)
