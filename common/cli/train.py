@@ -11,6 +11,8 @@ from pathlib import Path
 
 from common.cli import configs
 from common.cli.startup import start_tensorflow
+from common.config.files import is_file
+from common.data import recipe_choice
 from common.distribute import launch
 from common.errors import RunStopped, Terminated, UserError
 from common.reporting import run_files
@@ -58,8 +60,7 @@ def train(args: argparse.Namespace) -> int:
             "name an empty or new folder, or an existing run to continue."
         )
     else:
-        if not args.target:
-            raise UserError("name a recipe or config to train, e.g. `cookbook train binary`.")
+        pick_recipe(args)
         overrides = list(args.overrides)
         if args.workers:
             overrides.append("distribute.strategy=multi_worker")
@@ -87,6 +88,27 @@ def train(args: argparse.Namespace) -> int:
     return fail_under(args.fail_under, [metrics])
 
 
+def pick_recipe(args: argparse.Namespace) -> None:
+    """No recipe named (`cookbook train data.path=… data.target=…`): the data picks one,
+    said in one line; the run then loads that recipe's default config with the file's
+    dataset before the user's overrides, as if both had been typed. Nothing here imports
+    TensorFlow, so a question the data cannot answer exits 2 at once."""
+    if args.target and "=" in args.target and not is_file(Path(args.target)):
+        args.overrides = [args.target, *args.overrides]  # an override, read as the target
+        args.target = None
+    if args.target:
+        return
+    if not args.overrides:
+        raise UserError(
+            "name a recipe or config to train, e.g. `cookbook train binary`, or your data: "
+            "`cookbook train data.path=rows.csv data.target=label` picks the recipe."
+        )
+    choice = recipe_choice.choose(args.overrides)
+    print(choice.note(), flush=True)
+    args.target = choice.recipe
+    args.overrides = [*choice.overrides, *args.overrides]
+
+
 def fail_under(bar: str | None, results: list[dict]) -> int:
     """`--fail-under baseline|reference`: exit 3 when a run does not beat it beyond noise (a
     run without a reference fails `reference`), else 0. Everything is written first."""
@@ -106,9 +128,8 @@ def train_seeds(args: argparse.Namespace) -> int:
     config's seed unless given), then the test metrics' mean ± std over the seeds."""
     if args.resume or args.run_dir or args.workers:
         raise UserError("--seeds starts new runs; drop --resume, --run-dir and --workers.")
-    if not args.target:
-        raise UserError("name a recipe or config, e.g. `cookbook train binary --seeds 0,1,2`.")
     seeds = seed_list(args.seeds)
+    pick_recipe(args)
     base = configs.load(args.target, args.overrides)
     split_seed = [] if base.data.split_seed is not None else [f"data.split_seed={base.seed}"]
     seeded = [
