@@ -66,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_train_arguments(command: argparse.ArgumentParser) -> None:
+    command.epilog = (
+        "No recipe to know: `cookbook train data.path=rows.csv data.target=label` (no recipe "
+        "named) picks one from the data, says which and why, and records it in config.yaml."
+    )
     command.add_argument("--resume", metavar="RUN", help="continue an unfinished run folder")
     command.add_argument(
         "--restart",
@@ -155,20 +159,26 @@ def add_serve_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
     export = add(
         "export",
         serve.export,
-        "export a run's best.keras (SavedModel or TFLite), scored on the test split",
+        "export a run's best.keras (SavedModel, TFLite or a web page), scored on the test split",
         "none",
     )
     export.add_argument("run", metavar="RUN", help="a finished run folder")
     export.add_argument(
         "--format",
-        choices=["saved_model", "tflite"],
+        choices=["saved_model", "tflite", "web"],
         default="saved_model",
-        help="saved_model (TF Serving) or tflite (devices); default saved_model",
+        help="saved_model (TF Serving), tflite (devices) or web (a page that predicts in the "
+        "browser, offline: ONNX Runtime Web); default saved_model",
     )
     export.add_argument(
         "--quantize",
         choices=["dynamic", "float16", "int8"],
         help="tflite only: dynamic-range, float16 or int8 (calibrated on training samples)",
+    )
+    export.add_argument(
+        "--runtime",
+        metavar="DIR",
+        help="web only: onnxruntime-web's dist/ folder (default: what `make web-runtime` installs)",
     )
 
 

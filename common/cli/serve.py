@@ -11,6 +11,7 @@ from pathlib import Path
 from common.cli import configs
 from common.cli.startup import start_tensorflow
 from common.errors import UserError
+from common.serving import web_runtime
 
 
 def evaluate(args: argparse.Namespace) -> int:
@@ -37,14 +38,22 @@ def predict(args: argparse.Namespace) -> int:
 
 
 def export(args: argparse.Namespace) -> int:
-    """Export the run's best.keras as a SavedModel or a TFLite file, scored on the test split."""
+    """Export the run's best.keras as a SavedModel, a TFLite file or a web page, scored on the
+    test split."""
     configs.open_run(args.run)
     if args.quantize and args.format != "tflite":
         raise UserError(
             "--quantize needs --format tflite: cookbook export RUN --format tflite --quantize int8."
         )
+    if args.runtime and args.format != "web":
+        raise UserError(
+            "--runtime needs --format web: cookbook export RUN --format web --runtime DIR."
+        )
+    if args.format == "web":
+        web_runtime.check_converter()  # the converter and the browser runtime are there,
+        web_runtime.find(args.runtime)  # before TensorFlow starts
     start_tensorflow()
     from common.serving import export as exporting  # lazy: TensorFlow, after the checks
 
-    exporting.export(args.run, args.format, args.quantize)
+    exporting.export(args.run, args.format, args.quantize, args.runtime)
     return 0
