@@ -35,6 +35,7 @@ COLUMNS = 20
 ROWS = "10000,100000,1000000"  # --rows: add 10000000 for the 10M point (about 2 GB of CSV)
 BATCH = 256
 IN_MEMORY_ROWS = 2_000_000  # past this the in-memory side is not run (it is what streams fix)
+PLOT = "benchmarks-scale.png"  # beside BENCHMARKS.md: wall time and peak RSS against rows, log-log
 PHASES = (
     ("read", r"^Run folder:"),
     ("epoch", r"^\d+/\d+ - .*loss"),
@@ -182,9 +183,9 @@ def main(args: argparse.Namespace) -> None:
         for rows in [int(n) for n in str(args.rows or ROWS).split(",")]:
             path = Path(scratch) / f"rows-{rows}.csv"
             generate(path, rows)
-            sides = ["cookbook (stream)"]
+            sides = ["cookbook (stream)", "plain pandas + Keras"]  # plain: while it fits
             if rows < IN_MEMORY_ROWS:
-                sides += ["cookbook (in memory)", "plain pandas + Keras"]
+                sides.insert(1, "cookbook (in memory)")
             for side in sides:
                 if side.startswith("plain"):
                     result = plain(path)
@@ -193,7 +194,40 @@ def main(args: argparse.Namespace) -> None:
                 results.append((rows, side, result))
                 print(f"{rows:>10,} {side:<22} {result}", flush=True)
             path.unlink()
-    write(args.output, markdown(results, (time.perf_counter() - began) / 60))
+    section = markdown(results, (time.perf_counter() - began) / 60)
+    plot(results, args.output.with_name(PLOT))
+    write(
+        args.output,
+        section.replace(
+            MARKERS[1], f"![wall time and peak memory against rows]({PLOT})\n\n{MARKERS[1]}"
+        ),
+    )
+
+
+def plot(results: list[tuple[int, str, dict]], path: Path) -> None:
+    """Wall seconds and peak RSS against rows, log-log, a line per side: a slope of 1 is
+    linear time; a flat memory line is what streaming promises."""
+    import matplotlib  # lazy: only the plot needs it
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # lazy: after the Agg backend is chosen
+
+    figure, (wall, memory) = plt.subplots(1, 2, figsize=(10, 4))
+    for side in dict.fromkeys(side for _, side, _ in results):
+        points = [(rows, r) for rows, s, r in results if s == side]
+        xs = [rows for rows, _ in points]
+        wall.plot(xs, [r["wall"] for _, r in points], marker="o", label=side)
+        memory.plot(xs, [r["rss"] for _, r in points], marker="o", label=side)
+    for axes, label in ((wall, "wall time (s)"), (memory, "peak RSS (MiB)")):
+        axes.set_xscale("log")
+        axes.set_yscale("log")
+        axes.set_xlabel("rows")
+        axes.set_ylabel(label)
+        axes.grid(True, which="both", alpha=0.3)
+    wall.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
 
 
 if __name__ == "__main__":
