@@ -35,7 +35,7 @@ COLUMNS = 20
 ROWS = "10000,100000,1000000"  # --rows: add 10000000 for the 10M point (about 2 GB of CSV)
 BATCH = 256
 IN_MEMORY_ROWS = 2_000_000  # past this the in-memory side is not run (it is what streams fix)
-PLOT = "benchmarks-scale.png"  # beside BENCHMARKS.md: wall time and peak RSS against rows, log-log
+PLOT = "docs/benchmarks-scale.png"  # wall time and peak RSS against rows, log-log
 PHASES = (
     ("read", r"^Run folder:"),
     ("epoch", r"^\d+/\d+ - .*loss"),
@@ -195,7 +195,7 @@ def main(args: argparse.Namespace) -> None:
                 print(f"{rows:>10,} {side:<22} {result}", flush=True)
             path.unlink()
     section = markdown(results, (time.perf_counter() - began) / 60)
-    plot(results, args.output.with_name(PLOT))
+    plot(results, args.output.parent / PLOT)
     write(
         args.output,
         section.replace(
