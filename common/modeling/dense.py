@@ -31,7 +31,7 @@ def dense_stack(x: keras.KerasTensor, options: DenseStackOptions) -> keras.Keras
     l2, batch_norm, input_noise. Image-shaped features are flattened first."""
     if len(x.shape) > 2:
         x = layers.Flatten(name="flatten")(x)
-    if options.input_noise:
+    if options.input_noise and "float" in str(x.dtype):  # not on a text's integer word counts
         x = layers.GaussianNoise(options.input_noise, name="input_noise")(x)
     for index, width in enumerate(options.units, start=1):
         x = layers.Dense(
