@@ -97,8 +97,12 @@ def check_stream(config: Config) -> None:
         )
 
 
+# The sources that take their split as files (`common.data.given_parts`).
+GIVEN_SPLIT_SOURCES = ("csv", "npz", "text_folder", "image_folder", "timeseries_csv")
+
+
 def check_given_split(config: Config) -> None:
-    """`data.test_path`/`data.validation_path`: a CSV's own split files, in memory."""
+    """`data.test_path`/`data.validation_path`: the split as files, for the user's own data."""
     data = config.data
     if data.validation_path and not data.test_path:
         raise ConfigError(
@@ -106,11 +110,11 @@ def check_given_split(config: Config) -> None:
             "goes with data.test_path (the given split); set the test file too, or leave "
             "validation to data.validation_split.",
         )
-    if data.test_path and data.dataset != "csv":
+    if data.test_path and data.dataset not in GIVEN_SPLIT_SOURCES:
         raise ConfigError(
             "data.test_path",
-            f"is read for data.dataset=csv; {data.dataset!r} splits by data.test_split "
-            "(an image folder takes train/ and test/ sub-folders).",
+            f"is read for data.dataset {', '.join(GIVEN_SPLIT_SOURCES)}; {data.dataset!r} "
+            "comes with its own test split or takes data.test_split.",
         )
     if data.test_path and data.stream:
         raise ConfigError(

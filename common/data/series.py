@@ -10,7 +10,8 @@
 
 A table with a time column becomes numbers, then three `WindowSet`s (`common.data.windows`).
 Splits are in time order, by the time of each window's target: the first rows train, the next
-`data.validation_split` of them validate, the last `data.test_split` of them test. A window
+`data.validation_split` of them validate, the last `data.test_split` of them test (or the
+later file `data.test_path`: `common.data.given_series`). A window
 may read rows of the part before its own (the past is known when forecasting), never after it,
 so no target of one part lies in another part's time range. Windows are shuffled within the
 training part only. Normalisation statistics come from the rows the training windows read
@@ -69,7 +70,7 @@ def check_series(data: DataConfig) -> None:
             "data.sequence_length",
             f"set the window length in steps (at least 2), got {data.sequence_length}.",
         )
-    if data.test_split == 0:
+    if data.test_split == 0 and not data.test_path:  # a test file is the test part
         raise ConfigError(
             "data.test_split", "a forecast is scored on the end of the series; set it above 0."
         )
@@ -272,6 +273,24 @@ def split_in_time(
     test = round(count * data.test_split)
     validation = round(count * data.validation_split)
     train_end = count - test - validation
+    return parts_in_time(values, target, times, data, layout, where, train_end, count - test)
+
+
+def parts_in_time(
+    values: np.ndarray,
+    target: np.ndarray,
+    times: np.ndarray,
+    data: DataConfig,
+    layout: WindowLayout,
+    where: str,
+    train_end: int,
+    test_start: int,
+) -> Dataset:
+    """The windows whose targets are rows [delay, train_end), [train_end, test_start) and
+    [test_start, end): train, validation and test (`common.data.given_series` gives the
+    bounds of its files)."""
+    count = len(values)
+    test = count - test_start
 
     def part(first: int, stop: int) -> WindowSet:
         return WindowSet(
@@ -296,8 +315,8 @@ def split_in_time(
             "windows, a smaller horizon or sampling_rate, or a longer series.",
         )
     _check_changes(train, data.target, where)
-    validation_part = part(train_end, train_end + validation)
-    test_part = part(train_end + validation, count)
+    validation_part = part(train_end, test_start)
+    test_part = part(test_start, count)
     return Dataset(
         train,
         train.y,
@@ -327,6 +346,10 @@ def read_series_csv(path: Path, data: DataConfig) -> Dataset:
 
 
 def load_timeseries_csv(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
+    if data.test_path:  # the later period as its own file (`common.data.given_series`)
+        from common.data import given_series  # lazy: given_series imports this module
+
+        return given_series.load_given_series(data)
     return read_series_csv(Path(data.path).expanduser(), data)
 
 

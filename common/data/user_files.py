@@ -4,7 +4,11 @@ images or texts, one sub-folder per class (`image_folder`, `text_folder`).
 A table stays a DataFrame (`common.data.tables` types its columns), a folder a `FileSet` of
 paths that streams from disk (`common.data.files`). An .npz is read with `allow_pickle=False`:
 a file holding Python objects is refused by name, never unpickled. Every mistake in a file is a
-`ConfigError` on `data.path` that names the file and the fix.
+`ConfigError` on `data.path` (on `data.test_path` for the test file) that names the file and
+the fix. Class labels in an .npz are the numbers 0, 1, ... and name their classes.
+
+`data.test_path` (and `data.validation_path`) give the split as files: `common.data.
+given_parts` (tables and arrays) and `given_folders` read them.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import zipfile
 import numpy as np
 
 from common.config.schema import DataConfig
-from common.data import files, given_parts, stream, stream_scan, tables
+from common.data import files, given_folders, given_parts, stream, stream_scan, tables
 from common.data.dataset import Dataset, holdout_split
 from common.data.paths import user_path
 from common.errors import ConfigError, unknown_name
@@ -23,10 +27,10 @@ MIN_ROWS = 5  # a table this short cannot be split into train, validation and te
 
 
 def load_csv(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
+    if data.test_path:  # the split comes with the data: its files, in memory, as they are
+        return given_parts.load_parts(data, stratify)
     if stream.streams(data):  # shards, or past memory: one pass, then tf.data reads the rows
         return stream_scan.load_stream(name, data, seed, stratify)
-    if data.test_path:  # the split comes with the data: its files, used as they are
-        return given_parts.load_parts(data, stratify)
     x, y, class_names, _ = tables.load_table(
         user_path(data.path), data.target, data.columns, stratify, data.features
     )
@@ -44,6 +48,8 @@ def load_csv(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
 def load_folder(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
     """An image or text folder: class sub-folders, or train/ [validation/] [test/] of them."""
     kind = "image" if name == "image_folder" else "text"
+    if data.test_path:  # folders given for the parts: used as they are
+        return given_folders.load_given_folders(kind, data)
     root = user_path(data.path)
     given = files.split_folders(root)
     if "train" not in given:
@@ -172,7 +178,23 @@ def _check_npz(arrays: dict[str, np.ndarray], keys: tuple[str, ...], path: str) 
         )
 
 
+def _class_names(y: np.ndarray, path: str, classification: bool) -> list[str] | None:
+    """Classes 0..k-1 named by their numbers (what the class heads size themselves by);
+    none for targets of more than one value per example."""
+    if not classification or y.ndim != 1:
+        return None
+    if (y < 0).any() or (y != np.round(y)).any():
+        raise ConfigError(
+            "data.path",
+            f"{path}: class labels must be whole numbers 0, 1, 2, ...; found "
+            f"{', '.join(f'{v:g}' for v in np.unique(y)[:5])}. Relabel them.",
+        )
+    return [str(k) for k in range(int(y.max()) + 1)]
+
+
 def load_npz_file(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
+    if data.test_path:  # the split comes with the data: its files, used as they are
+        return _given_npz(data, stratify)
     arrays = _plain_npz(str(user_path(data.path)))
     for keys in NPZ_LAYOUTS:
         if set(keys) <= arrays.keys():
@@ -185,11 +207,35 @@ def load_npz_file(name: str, data: DataConfig, seed: int, stratify: bool) -> Dat
             "or x, y.",
         )
     if len(keys) == 4:
-        return Dataset(arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"])
+        both = np.concatenate([arrays["y_train"], arrays["y_test"]])
+        names = _class_names(both, data.path, stratify)
+        return Dataset(
+            arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"], names
+        )
     x_train, x_test, y_train, y_test = holdout_split(
         arrays["x"], arrays["y"], data.test_split, seed, stratify
     )
-    return Dataset(x_train, y_train, x_test, y_test)
+    return Dataset(x_train, y_train, x_test, y_test, _class_names(arrays["y"], data.path, stratify))
+
+
+def _given_npz(data: DataConfig, classification: bool) -> Dataset:
+    """A training .npz and its given test (and validation) .npz files, each of x and y."""
+    paths = given_parts.given(data)
+    arrays = {}
+    for part, path in paths.items():
+        with given_parts.keyed(part):
+            read = _plain_npz(str(path))
+            if not {"x", "y"} <= read.keys():
+                own = " (its own split: drop data.test_path)" if "x_test" in read else ""
+                raise ConfigError(
+                    "data.path",
+                    f"{path} holds {sorted(read)}{own}; a given part holds x and y: "
+                    "np.savez(path, x=x, y=y).",
+                )
+            _check_npz(read, ("x", "y"), str(path))
+            _class_names(read["y"], str(path), classification)
+        arrays[part] = read
+    return given_parts.array_parts(arrays, paths, classification)
 
 
 def check_csv(data: DataConfig) -> None:
