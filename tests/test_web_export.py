@@ -24,11 +24,10 @@ import pytest
 from common.config import load_config
 from common.errors import UserError
 from common.serving import web_runtime
-from common.serving.export import export
 from common.serving.inference import open_finished
 from common.serving.inputs import model_kind
 from common.serving.instances import Reader
-from common.serving.web_export import browser_kind
+from common.serving.web_export import browser_kind, export
 from common.training.driver import train
 from tests.conftest import cookbook, tiny
 from tests.user_files import digit_images, messy_breast_cancer
@@ -64,7 +63,7 @@ def export_web(run_dir: Path) -> Path:
         web_runtime.find()
     except UserError as error:
         pytest.fail(f"{error} (CI runs `make web-runtime`)", pytrace=False)
-    return export(str(run_dir), "web")
+    return export(str(run_dir))
 
 
 def opened(driver, folder: Path) -> dict:

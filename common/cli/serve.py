@@ -53,7 +53,12 @@ def export(args: argparse.Namespace) -> int:
         web_runtime.check_converter()  # the converter and the browser runtime are there,
         web_runtime.find(args.runtime)  # before TensorFlow starts
     start_tensorflow()
+    if args.format == "web":
+        from common.serving import web_export  # lazy: TensorFlow, after the checks
+
+        web_export.export(args.run, args.runtime)
+        return 0
     from common.serving import export as exporting  # lazy: TensorFlow, after the checks
 
-    exporting.export(args.run, args.format, args.quantize, args.runtime)
+    exporting.export(args.run, args.format, args.quantize)
     return 0

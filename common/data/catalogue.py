@@ -50,7 +50,7 @@ DATASETS: dict[str, Loader] = {
     "text_folder": user_files.load_folder,
     "seattle_weather": series.load_seattle_weather,
     "jena_climate": series.load_jena_climate,
-    "timeseries_csv": series.load_timeseries_csv,
+    "timeseries_csv": user_files.load_timeseries_csv,
     "imdb_sequences": sequences.load_imdb_sequences,
     # images with per-pixel class masks (segmentation recipe)
     "digit_scenes": scenes.load_digit_scenes,

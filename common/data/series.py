@@ -345,14 +345,6 @@ def read_series_csv(path: Path, data: DataConfig) -> Dataset:
     return series_dataset(tables.read_csv(path, text=False), data, str(path))
 
 
-def load_timeseries_csv(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
-    if data.test_path:  # the later period as its own file (`common.data.given_series`)
-        from common.data import given_series  # lazy: given_series imports this module
-
-        return given_series.load_given_series(data)
-    return read_series_csv(Path(data.path).expanduser(), data)
-
-
 def jena_csv(data: DataConfig) -> Path:
     """The Jena climate CSV: `data.path`, or Keras' download of the archive, extracted."""
     if data.path:

@@ -18,7 +18,7 @@ import zipfile
 import numpy as np
 
 from common.config.schema import DataConfig
-from common.data import files, given_folders, given_parts, stream, stream_scan, tables
+from common.data import files, given_folders, given_parts, series, stream, stream_scan, tables
 from common.data.dataset import Dataset, holdout_split
 from common.data.paths import user_path
 from common.errors import ConfigError, unknown_name
@@ -252,3 +252,12 @@ def check_csv(data: DataConfig) -> None:
     ]:
         if column not in header:
             raise ConfigError(key, unknown_name(f"column in {path}:", column, header))
+
+
+def load_timeseries_csv(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
+    """A series CSV, split in time; with `data.test_path`, the later period as its own file."""
+    if data.test_path:
+        from common.data import given_series  # lazy: it imports pandas, config checks do not
+
+        return given_series.load_given_series(data)
+    return series.read_series_csv(user_path(data.path), data)

@@ -71,12 +71,10 @@ QUANTIZATION: dict[str | None, dict[str, Any]] = {
 Predict = Callable[[Any], np.ndarray]
 
 
-def export(
-    run: str, format: str = "saved_model", quantize: str | None = None, runtime: str | None = None
-) -> Path:
+def export(run: str, format: str = "saved_model", quantize: str | None = None) -> Path:
     """Export the run's best.keras as `format`, score it and best.keras on the test split, merge
     both into `<run>/export/metrics.json` and print the comparison. Returns the export's path.
-    `runtime`: the browser runtime's folder for `web` (`common.serving.web_export`)."""
+    (`web` is `common.serving.web_export.export`.)"""
     if quantize and format != "tflite":
         raise UserError(
             f"--quantize needs --format tflite: cookbook export {run} --format tflite "
@@ -87,10 +85,6 @@ def export(
     if exports is not None:
         return exports(run_dir, model, format, quantize)
     set_up(config)
-    if format == "web":
-        from common.serving import web_export  # lazy: it imports this module's helpers
-
-        return web_export.export_web(run_dir, config, recipe, model, runtime)
     if format == "saved_model":
         destination, name = save_saved_model(model, run_dir), "saved_model"
     else:

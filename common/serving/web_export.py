@@ -54,14 +54,27 @@ from common.serving.export import (
     write_columns,
     written_whole,
 )
+from common.serving.inference import open_finished
 from common.serving.inputs import model_kind
 from common.serving.predict import run_task
 from common.training.recipe import Recipe
+from common.training.startup import set_up
 
 SAMPLES = 4  # test-split examples in sample_inputs.json and the page's self-check
 TASKS = ("binary", "multiclass", "multilabel", "regression")  # what the page can show
 PAGE = ("index.html", "cookbook.js", "demo.js")  # copied from common/serving/web as they are
 OUTPUT = "output"  # the ONNX model's output name; its inputs keep the Keras input names
+
+
+def export(run: str, runtime: str | None = None) -> Path:
+    """`cookbook export RUN --format web`: the run opened as for the other formats (a recipe's
+    own `export_model` hook answers first), then `export_web`."""
+    run_dir, config, recipe, model = open_finished(run)
+    exports = getattr(recipe.module, "export_model", None)  # e.g. seq2seq: strings in and out
+    if exports is not None:
+        return exports(run_dir, model, "web", None)
+    set_up(config)
+    return export_web(run_dir, config, recipe, model, runtime)
 
 
 def export_web(
