@@ -65,6 +65,8 @@ def train(args: argparse.Namespace) -> int:
         if args.workers:
             overrides.append("distribute.strategy=multi_worker")
         run_dir, config = folder, configs.load(args.target, overrides)
+    if config.trainer.ensemble:
+        raise UserError("trainer.ensemble averages the runs of several seeds: add --seeds 0,1,2.")
     if args.workers:
         if run_dir is None:
             run_dir = runs.new_run_dir(config)
@@ -140,6 +142,10 @@ def train_seeds(args: argparse.Namespace) -> int:
 
     runs_done = [driver.train(config) for config in seeded]
     results.print_seed_summary(base, seeds, runs_done)
+    if base.trainer.ensemble:
+        from common.training import ensemble  # lazy: TensorFlow, as the driver
+
+        ensemble.write_ensemble(base, seeds, runs_done)
     return fail_under(args.fail_under, [metrics for _, metrics in runs_done])
 
 

@@ -199,6 +199,8 @@ class TrainerConfig:
     # a fresh model trains on training + validation for that many epochs and is scored once on
     # the test split (metrics.json keeps the validated model's scores under "validated").
     refit: bool = False
+    # with --seeds: the seeds' mean as a run of its own (`common.training.ensemble`)
+    ensemble: bool = False
 
 
 @dataclass

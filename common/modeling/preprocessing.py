@@ -75,6 +75,8 @@ def table_columns(model: keras.Model) -> dict[str, str]:
     for layer in model.layers:
         if isinstance(layer, TableFeatures) and layer.columns:
             return {column: name for name, column in layer.columns.items()}
+        if isinstance(layer, keras.Model) and (inner := table_columns(layer)):
+            return inner  # an ensemble's member (`common.training.ensemble`)
     return {name: name for name in model.input} if isinstance(model.input, dict) else {}
 
 
