@@ -236,3 +236,22 @@ def test_chief_and_two_workers_share_one_sweep(tmp_path):
     assert (sweep / "best.yaml").is_file()
     assert "[worker 1]" in result.stdout and "[worker 2]" in result.stdout
     assert tuner_state(sweep, "chief") == []  # the chief serves the oracle, runs no trial
+
+
+@pytest.mark.slow
+def test_refit_trains_the_sweeps_choice_on_training_and_validation(tmp_path):
+    """`cookbook tune --refit`: best.yaml, its epochs picked on validation, fitted again on
+    training + validation and scored once on the test split, beside the validated model."""
+    args = ["tune", "binary", "--refit", *TINY, f"output.dir={tmp_path}", "tune.max_trials=2"]
+    result = cookbook(*args, SPACE, timeout=400)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "refit:" in result.stdout
+    (sweep,) = sweep_dirs(tmp_path)
+    (run,) = [p for p in (tmp_path / "binary-tuned").glob("2*") if p.is_dir()]
+    metrics = json.loads((run / "metrics.json").read_text())
+    best = read_leaderboard(sweep)[0]  # sorted best first
+    assert metrics["validated"]["validation"]["loss"] == pytest.approx(float(best["val_loss"]))
+    assert metrics["refit"]["epochs"] == metrics["validated"]["best_epoch"]
+    assert metrics["refit"]["train_examples"] == 455  # training + validation of the 569 rows
+    assert metrics["test"]["accuracy"] > metrics["baseline"]["accuracy"]
+    assert (run / "validated.keras").is_file() and (run / "best.keras").is_file()

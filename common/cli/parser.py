@@ -102,6 +102,12 @@ def add_train_arguments(command: argparse.ArgumentParser) -> None:
 def add_tune_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--resume", metavar="SWEEP", help="continue (or join) a sweep folder")
     command.add_argument(
+        "--refit",
+        action="store_true",
+        help="then train best.yaml with trainer.refit=true: the chosen config and epoch count, "
+        "fitted again on training + validation and scored once on the test split",
+    )
+    command.add_argument(
         "--chief", action="store_true", help="serve the oracle of a distributed sweep"
     )
     command.add_argument(

@@ -33,16 +33,35 @@ def tune(args: argparse.Namespace) -> int:
             raise UserError("name a recipe or config to tune, e.g. `cookbook tune binary`.")
         config = configs.load(args.target, args.overrides)
     check_sweep(config)
+    if args.refit and (args.chief or args.worker is not None):
+        raise UserError("--refit goes with a whole sweep (alone or --workers N), not one role.")
     if args.workers is not None:
         if sweep_dir is None:
             sweep_dir = runs.new_run_dir(config, prefix="tune-")
             runs.write_config(sweep_dir, config)
-        return cluster.launch(sweep_dir, args.workers, args.port)
+        code = cluster.launch(sweep_dir, args.workers, args.port)
+        return refit_best(Path(sweep_dir)) if args.refit and code == 0 else code
     set_tuner_role(args)
     start_tensorflow()
     from common.tuning import tuner  # lazy: TensorFlow and KerasTuner, after the config checks
 
-    tuner.tune(config, Path(sweep_dir) if sweep_dir else None)
+    sweep_dir = tuner.tune(config, Path(sweep_dir) if sweep_dir else None)
+    return refit_best(Path(sweep_dir)) if args.refit else 0
+
+
+def refit_best(sweep_dir: Path) -> int:
+    """`--refit`: the workflow's last step after a sweep. The config was chosen on validation
+    (best.yaml); `trainer.refit` picks its epoch count on validation too, then trains a fresh
+    model on training + validation and scores it once on the test split."""
+    best = sweep_dir / "best.yaml"
+    if not best.is_file():
+        raise UserError(f"{sweep_dir} has no best.yaml (no trial finished): nothing to refit.")
+    config = configs.load(str(best), ["trainer.refit=true"])
+    print(f"\nrefit: {best} with trainer.refit=true, scored once on the test split", flush=True)
+    start_tensorflow()
+    from common.training import driver  # lazy: TensorFlow, after the sweep
+
+    driver.train(config)
     return 0
 
 
