@@ -74,11 +74,11 @@ def chunks(
     sends the file through the text route, whose message names the cell by its line."""
     import pandas as pd  # lazy: config checks import this module without pandas
 
-    names = [name.strip() for name in tables.header(path)]
+    raw = tables.header(path)  # the header's cells as pandas keys them, before stripping
+    names = [name.strip() for name in raw]
     tables.check_rows(path)
     check_columns(path, names, inputs, target)
     numeric = [name for name, (_, kind) in inputs.items() if kind == "numeric"]
-    raw = tables.header(path)  # the header's cells as pandas keys them, before stripping
     reader = pd.read_csv(
         path,
         dtype={cell: "float64" if cell.strip() in numeric else str for cell in raw},

@@ -60,14 +60,6 @@ def some(names: Sequence[object], shown: int = 5) -> str:
     return ", ".join(names[:shown]) + more
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def classes(target: str, values, where: str) -> Choice | None:
     """binary or multiclass when `values` (text cells, gaps dropped) are classes; None when
     they are numbers."""
@@ -80,10 +72,10 @@ def classes(target: str, values, where: str) -> Choice | None:
             f"{target!r} has one value only ({shown}) in {where}; predict a column that varies.",
         )
     if len(names) == 2:
-        if all(_is_number(name) for name in names):
+        if all(tables.is_number(name) for name in names):
             names = sorted(names, key=float)
         return Choice("binary", f"target {target!r} has 2 classes ({some(names)})")
-    numeric = all(_is_number(name) for name in names)
+    numeric = all(tables.is_number(name) for name in names)
     if tables.infer_kind(values) != "categorical":
         return None
     if numeric and len(names) * MIN_CLASS_ROWS > rows:

@@ -299,7 +299,7 @@ def targets(table, target: str, classification: bool, path: Path):
     if not classification:
         return numbers(column, target, path, key="data.target"), None
     names = sorted(column.unique())
-    if infer_kind(column) == "categorical" and all(_is_number(n) for n in names):
+    if infer_kind(column) == "categorical" and all(is_number(n) for n in names):
         names = sorted(names, key=float)
     if len(names) < 2:
         raise ConfigError(
@@ -311,7 +311,7 @@ def targets(table, target: str, classification: bool, path: Path):
     return column.map(lookup).to_numpy(dtype="int32"), [str(n) for n in names]
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
     try:
         float(text)
     except ValueError:
