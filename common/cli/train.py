@@ -65,8 +65,11 @@ def train(args: argparse.Namespace) -> int:
         if args.workers:
             overrides.append("distribute.strategy=multi_worker")
         run_dir, config = folder, configs.load(args.target, overrides)
-    if config.trainer.ensemble:
-        raise UserError("trainer.ensemble averages the runs of several seeds: add --seeds 0,1,2.")
+    if config.trainer.ensemble and config.data.split == "holdout":
+        raise UserError(
+            "trainer.ensemble averages several models: add --seeds 0,1,2 (one run per seed), "
+            "or set data.split=kfold (the folds' models)."
+        )
     if args.workers:
         if run_dir is None:
             run_dir = runs.new_run_dir(config)

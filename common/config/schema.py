@@ -199,7 +199,8 @@ class TrainerConfig:
     # a fresh model trains on training + validation for that many epochs and is scored once on
     # the test split (metrics.json keeps the validated model's scores under "validated").
     refit: bool = False
-    # with --seeds: the seeds' mean as a run of its own (`common.training.ensemble`)
+    # The mean of several models as the run's (`common.training.ensemble`): with --seeds, the
+    # seeds' runs, as a run of its own; with data.split=kfold, the folds' models.
     ensemble: bool = False
 
 

@@ -4,7 +4,8 @@
 
 Holdout: one model, validated on a held-out part of the training data, then scored once on the
 test split. K-fold: one model per fold scores the configuration (mean ± std); then a final model
-is trained on all training data for the mean best epoch count, and scored on the test split.
+is trained on all training data for the mean best epoch count, and scored on the test split
+(with `trainer.ensemble`, the folds' models averaged take its place: `ensemble.of_folds`).
 Each fit resumes from its BackupAndRestore folder, so a killed run continues where it stopped;
 Ctrl-C or SIGTERM once the run folder is known raises `RunStopped`, which names it.
 
@@ -25,19 +26,21 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import tensorflow as tf
 
 from common.config.run_info import RunInfo
 from common.config.schema import Config
 from common.data import pipeline, splits
 from common.data.dataset import Dataset
+from common.data.splits import Split
 from common.distribute import strategies
 from common.errors import RunStopped, Terminated, UserError
 from common.modeling import predicting
 from common.reporting import plots, run_files, warning_log
 from common.training import callbacks as callbacks_module
-from common.training import judging, runs
-from common.training.fitting import best_epoch, build, fit
+from common.training import ensemble, judging, runs
+from common.training.fitting import Fitted, best_epoch, build, fit
 from common.training.kfold import final_epochs, run_kfold
 from common.training.recipe import Recipe, load_recipe
 from common.training.results import (
@@ -74,6 +77,11 @@ def train(config: Config, run_dir: Path | None = None) -> tuple[Path, dict[str, 
         automatic, moved = reopen_backend_choices(config, run_dir)
         strategy = set_up(config)
         recipe = load_recipe(config.recipe)
+        if config.trainer.ensemble and recipe.task not in ensemble.TASKS:
+            raise UserError(
+                "trainer.ensemble averages class probabilities or values, which "
+                f"{config.recipe} models do not output: set trainer.ensemble=false."
+            )
         dataset = recipe.dataset(config)
         check_dataset(dataset, recipe.task)
         config.data.cache = pipeline.resolved_cache(config.data.cache, dataset.x_train)
@@ -149,21 +157,17 @@ def train_and_score(
     if config.data.split != "holdout":
         metrics.update(run_kfold(recipe, config, strategy, dataset, workspace))
         epochs = final_epochs(config, metrics["folds"])
-        print(f"\nfinal model: all {len(split.x_train)} training examples, {epochs} epochs")
-
-    log_dir = folder / "logs" / ("final" if split.name == "final" else "")
-    fitted = fit(recipe, config, strategy, split, workspace, folder, log_dir, epochs)
-    model = fitted.model
-    best_path = folder / ("best.keras" if split.has_validation else "last.keras")
-    if (folder / "validated.keras").is_file():  # resumed after a refit replaced best.keras
-        best_path = folder / "validated.keras"
-    if not split.has_validation:
-        with run_files.atomic_path(folder / "best.keras") as temporary:
-            shutil.copyfile(folder / "last.keras", temporary)
-    if not fitted.holds_best:  # resumed past its best epoch, or replicated
-        model = load_model(best_path)
-
-    metrics["epochs"] = len(fitted.history)
+    if config.data.split != "holdout" and config.trainer.ensemble:
+        # The folds' models, averaged, are the run's model: no final fit on all the data.
+        model, metrics["ensemble"] = ensemble.of_folds(
+            recipe, config, dataset, workspace, metrics["folds"]
+        )
+        fitted = Fitted(model, [], holds_best=True)
+        metrics["epochs"] = round(float(np.mean([f.get("epochs", 0) for f in metrics["folds"]])))
+    else:
+        fitted = final_fit(recipe, config, strategy, split, workspace, epochs)
+        model = fitted.model
+        metrics["epochs"] = len(fitted.history)
     validation = None
     if split.has_validation:
         monitor = callbacks_module.monitor_name(config, True)
@@ -204,6 +208,27 @@ def train_and_score(
     with contextlib.suppress(OSError):  # the last worker to finish removes the empty folder
         (workspace.run_dir / "backup").rmdir()
     return metrics
+
+
+def final_fit(
+    recipe: Recipe, config: Config, strategy, split: Split, workspace: Workspace, epochs: int
+) -> Fitted:
+    """The run's model: the holdout fit, or (K-fold) all training data for `epochs`; its
+    `model` holds the best epoch's weights (best.keras: without validation, the last's)."""
+    folder = workspace.write_dir
+    if split.name == "final":
+        print(f"\nfinal model: all {len(split.x_train)} training examples, {epochs} epochs")
+    log_dir = folder / "logs" / ("final" if split.name == "final" else "")
+    fitted = fit(recipe, config, strategy, split, workspace, folder, log_dir, epochs)
+    best_path = folder / ("best.keras" if split.has_validation else "last.keras")
+    if (folder / "validated.keras").is_file():  # resumed after a refit replaced best.keras
+        best_path = folder / "validated.keras"
+    if not split.has_validation:
+        with run_files.atomic_path(folder / "best.keras") as temporary:
+            shutil.copyfile(folder / "last.keras", temporary)
+    if not fitted.holds_best:  # resumed past its best epoch, or replicated
+        fitted = Fitted(load_model(best_path), fitted.history, holds_best=True)
+    return fitted
 
 
 def refit(recipe, config, strategy, dataset, workspace, metrics, validated):

@@ -3,6 +3,8 @@ beside the baseline's), and the folds' best epochs set how long the final model 
 
     runs/<name>/<id>/folds/<fold>/result.json    each finished fold's scores; a resumed run
                                                  skips the folds it finds here
+    runs/<name>/<id>/folds/<fold>/best.keras     the fold's model, kept for an ensemble of the
+                                                 folds (`trainer.ensemble`)
 
 Every worker of a cluster reads the chief's results, so all of them skip the same folds.
 """
@@ -32,12 +34,16 @@ if TYPE_CHECKING:
 def run_kfold(
     recipe: Recipe, config: Config, strategy, dataset: Dataset, workspace: Workspace
 ) -> dict[str, Any]:
-    """Score the configuration on K folds; returns the per-fold and summary entries."""
+    """Score the configuration on K folds; returns the per-fold and summary entries. With
+    `trainer.ensemble` each fold keeps its best model, and a fold counts as finished only
+    once that is written."""
     monitor = callbacks_module.monitor_name(config, has_validation=True)
+    keep_models = config.trainer.ensemble
     folds = []
     for split in splits.kfold(dataset, config.data, config.split_seed, recipe.stratify):
         result_path = workspace.run_dir / "folds" / split.name / "result.json"
-        if result_path.is_file():
+        kept = result_path.with_name("best.keras")
+        if result_path.is_file() and (kept.is_file() or not keep_models):
             folds.append(json.loads(result_path.read_text(encoding="utf-8")))
             continue
         print(
@@ -52,13 +58,14 @@ def run_kfold(
             workspace.write_dir / "folds" / split.name,
             workspace.write_dir / "logs" / split.name,
             config.trainer.epochs,
-            save_models=False,
+            save_models=keep_models,
         )
         result = {
             "fold": split.name,
             "validation": evaluate(recipe, config, fitted.model, split.x_val, split.y_val),
             "baseline": recipe.baseline(split, split.x_val, split.y_val, config.trainer),
             "best_epoch": best_epoch(fitted.history, monitor),
+            "epochs": len(fitted.history),
         }
         if workspace.is_chief:
             run_files.write_json(result_path, result)
