@@ -173,9 +173,8 @@ def predict_rows(model, config, paths, destination, labels, task, id_column, pro
     and written before the next is read (`run_files.stream_rows`): a 1M-row file in the
     memory of one chunk. The output is the same as for a small file, row for row."""
     target = config.data.target or "prediction"
-    header: list[str] = []
 
-    def chunks():
+    def chunks():  # (header, rows) of each chunk
         for path in paths:
             parts = model_rows.chunks(path, input_columns(model), config.data.target)
             while True:
@@ -199,11 +198,9 @@ def predict_rows(model, config, paths, destination, labels, task, id_column, pro
                     head, rows = submission_of(
                         predictions, ids, id_column, target, labels, task, proba
                     )
-                header[:] = head
-                yield rows
+                yield head, rows
 
-    rows = chunks()
-    first = next(rows)  # the header comes with the first chunk's predictions
-    return run_files.stream_rows(
-        header, itertools.chain([first], rows), destination, f"predictions ({task})"
-    )
+    parts = chunks()
+    header, first = next(parts)  # the header comes with the first chunk's predictions
+    rows = itertools.chain([first], (chunk for _, chunk in parts))
+    return run_files.stream_rows(header, rows, destination, f"predictions ({task})")
