@@ -13,6 +13,21 @@ import pytest
 from tests.conftest import cookbook, tiny
 
 
+def train_on_csv(recipe: str, path, runs, *arguments: str):
+    """`cookbook train RECIPE` on a CSV whose label column is `target`, into `runs`."""
+    return cookbook(
+        "train",
+        recipe,
+        *arguments,
+        "data.dataset=csv",
+        f"data.path={path}",
+        "data.target=target",
+        "output.plot=false",
+        f"output.dir={runs}",
+        timeout=600,
+    )
+
+
 def test_the_average_is_the_members_mean_and_loads_in_safe_mode(tmp_path):
     import keras
     import tensorflow as tf
@@ -104,19 +119,14 @@ def test_an_ensemble_of_seeds_on_a_csv_predicts_and_records_its_members(tmp_path
     table["target"] = table["target"].map({0: "malignant", 1: "benign"})
     path = tmp_path / "cells.csv"
     table.to_csv(path, index=False)
-    result = cookbook(
-        "train",
+    result = train_on_csv(
         "binary",
+        path,
+        tmp_path / "runs",
         "--seeds",
         "0,1",
         "trainer.ensemble=true",
-        "data.dataset=csv",
-        f"data.path={path}",
-        "data.target=target",
         "trainer.epochs=4",
-        "output.plot=false",
-        f"output.dir={tmp_path / 'runs'}",
-        timeout=600,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Ensemble of 2 seeds" in result.stdout
@@ -145,19 +155,14 @@ def test_a_kfold_ensemble_on_a_csv_predicts_a_submission(tmp_path):
     table.insert(0, "id", range(1000, 1000 + len(table)))
     path = tmp_path / "wine.csv"
     table.iloc[:150].drop(columns="id").to_csv(path, index=False)
-    result = cookbook(
-        "train",
+    result = train_on_csv(
         "multiclass",
-        "data.dataset=csv",
-        f"data.path={path}",
-        "data.target=target",
+        path,
+        tmp_path / "runs",
         "data.split=kfold",
         "data.folds=3",
         "trainer.ensemble=true",
         "trainer.epochs=20",
-        "output.plot=false",
-        f"output.dir={tmp_path / 'runs'}",
-        timeout=600,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Ensemble of 3 fold models" in result.stdout

@@ -25,6 +25,7 @@ from common.training import runs
 from common.training.driver import check, train
 from tests import keras_files
 from tests.conftest import cookbook, tiny
+from tests.interrupted import killed_and_resumed
 
 GAN_EPOCHS = 8
 # Short runs learn faster at a higher rate; the judge (a classifier) still trains properly.
@@ -137,10 +138,6 @@ def test_dense_denoising_variant_trains_one_step(tmp_path):
 # --------------------------------------------------------------------------------------------
 
 
-class Killed(Exception):
-    """Stands in for a kill: raised once the backup of the epoch has been written."""
-
-
 def training_state(model) -> dict[str, list[np.ndarray]]:
     return {
         "discriminator_optimizer": [v.numpy() for v in model.discriminator_optimizer.variables],
@@ -149,7 +146,9 @@ def training_state(model) -> dict[str, list[np.ndarray]]:
     }
 
 
-class KillAfterFirstEpoch(keras.callbacks.Callback):
+class RecordStates(keras.callbacks.Callback):
+    """The training state as each attempt starts, and as the first epoch ends (the kill)."""
+
     def __init__(self, states: dict):
         super().__init__()
         self.states = states
@@ -160,7 +159,6 @@ class KillAfterFirstEpoch(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if epoch == 0 and "killed" not in self.states:
             self.states["killed"] = training_state(self.model)
-            raise Killed
 
 
 @pytest.fixture(scope="session")
@@ -170,29 +168,14 @@ def conditional_gan_run(tmp_path_factory):
 
     output = tmp_path_factory.mktemp("gan-conditional")
     states: dict = {}
-    recipe_callbacks = gan.callbacks
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            gan,
-            "callbacks",
-            lambda run, split: [
-                *recipe_callbacks(run, split),
-                KillAfterFirstEpoch(states),
-            ],
-        )
-        with pytest.raises(Killed):
-            train(
-                tiny(
-                    "gan-conditional",
-                    output,
-                    f"trainer.epochs={GAN_EPOCHS}",
-                    "trainer.backup_interval=0",  # epoch 1 is backed up before the "kill"
-                    *TINY_GAN,
-                )
-            )
-        run_dir, config = runs.open_run(output / "gan-conditional" / "latest")
-        assert (run_dir / "backup").is_dir() and not (run_dir / "metrics.json").exists()
-        run_dir, metrics = train(config, run_dir)  # what `cookbook train --resume` does
+    config = tiny(
+        "gan-conditional",
+        output,
+        f"trainer.epochs={GAN_EPOCHS}",
+        "trainer.backup_interval=0",  # epoch 1 is backed up before the "kill"
+        *TINY_GAN,
+    )
+    run_dir, metrics = killed_and_resumed(gan, config, watchers=(RecordStates(states),))
     return run_dir, metrics, states
 
 

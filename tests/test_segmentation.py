@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import keras
 import numpy as np
 import pytest
 from PIL import Image
@@ -26,6 +25,7 @@ from common.training.driver import train
 from recipes import segmentation
 from tests import keras_files
 from tests.conftest import cookbook, tiny
+from tests.interrupted import killed_and_resumed
 
 SMALL = ("data.image_size=[32,32]", "model.depth=2", "model.pictures=3")
 EPOCHS = 6
@@ -190,42 +190,18 @@ def test_an_image_size_the_unet_cannot_halve_is_a_config_error(tmp_path):
 # --------------------------------------------------------------------------------------------
 
 
-class Killed(Exception):
-    """Stands in for a kill once epoch 1 is backed up."""
-
-
-class KillAfterFirstEpoch(keras.callbacks.Callback):
-    killed = False
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch == 0 and not KillAfterFirstEpoch.killed:
-            KillAfterFirstEpoch.killed = True
-            raise Killed
-
-
 @pytest.fixture(scope="module")
 def segmentation_run(tmp_path_factory):
     output = tmp_path_factory.mktemp("segmentation")
-    recipe_callbacks = segmentation.callbacks
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            segmentation,
-            "callbacks",
-            lambda run, split: [*recipe_callbacks(run, split), KillAfterFirstEpoch()],
-        )
-        config = tiny(
-            "segmentation",
-            output,
-            *SMALL,
-            f"trainer.epochs={EPOCHS}",
-            "trainer.backup_interval=0",
-            "optimizer.learning_rate=0.005",
-        )
-        with pytest.raises(Killed):
-            train(config)
-        run_dir, config = runs.open_run(output / "segmentation" / "latest")
-        assert (run_dir / "backup").is_dir() and not (run_dir / "metrics.json").exists()
-        return train(config, run_dir)  # what `cookbook train --resume` does
+    config = tiny(
+        "segmentation",
+        output,
+        *SMALL,
+        f"trainer.epochs={EPOCHS}",
+        "trainer.backup_interval=0",
+        "optimizer.learning_rate=0.005",
+    )
+    return killed_and_resumed(segmentation, config)
 
 
 @pytest.mark.slow

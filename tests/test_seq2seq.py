@@ -23,11 +23,11 @@ from common.data import catalogue, dates, pairs
 from common.data.tokens import END, START, UNKNOWN, Corpus, TextPairs, Tokenization, words
 from common.errors import ConfigError
 from common.reporting import run_files, translations
-from common.training import runs
 from common.training.driver import train
 from common.training.recipe import load_recipe
 from tests import keras_files
 from tests.conftest import cookbook, tiny
+from tests.interrupted import killed_and_resumed
 
 # --------------------------------------------------------------------------------------------
 # Dates: deeplearning.ai's forms, written from the calendar
@@ -182,33 +182,13 @@ EPOCHS = 4
 SMALL = ("data.test_split=0.1", "data.validation_split=0.1", "trainer.backup_interval=0")
 
 
-class Killed(Exception):
-    """Stands in for a kill: raised once the first epoch's backup is written."""
-
-
-class KillAfterFirstEpoch(keras.callbacks.Callback):
-    def on_epoch_end(self, epoch, logs=None):
-        raise Killed
-
-
 @pytest.fixture(scope="module")
 def dates_run(tmp_path_factory):
     from recipes import seq2seq
 
     output = tmp_path_factory.mktemp("seq2seq")
     config = tiny("seq2seq", output, f"trainer.epochs={EPOCHS}", *SMALL)
-    recipe_callbacks = seq2seq.callbacks
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            seq2seq,
-            "callbacks",
-            lambda run, split: [*recipe_callbacks(run, split), KillAfterFirstEpoch()],
-        )
-        with pytest.raises(Killed):
-            train(config)
-    run_dir, config = runs.open_run(output / "seq2seq" / "latest")
-    assert not (run_dir / "metrics.json").exists()
-    return train(config, run_dir)  # what `cookbook train --resume` does
+    return killed_and_resumed(seq2seq, config)
 
 
 @pytest.mark.slow

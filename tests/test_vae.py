@@ -18,10 +18,10 @@ import pytest
 from common.config import load_config
 from common.data import catalogue, splits
 from common.reporting import run_files, samples
-from common.training import runs
 from common.training.driver import train
 from recipes import vae
 from tests.conftest import cookbook, tiny
+from tests.interrupted import killed_and_resumed
 
 EPOCHS = 12
 FAST = ("model.classifier_epochs=8", "model.quality_samples=300")
@@ -71,34 +71,11 @@ def test_a_trained_vae_reloads_in_safe_mode(tmp_path):
 # --------------------------------------------------------------------------------------------
 
 
-class Killed(Exception):
-    """Stands in for a kill once epoch 1 is backed up."""
-
-
-class KillAfterFirstEpoch(keras.callbacks.Callback):
-    killed = False
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch == 0 and not KillAfterFirstEpoch.killed:
-            KillAfterFirstEpoch.killed = True
-            raise Killed
-
-
 @pytest.fixture(scope="module")
 def vae_run(tmp_path_factory):
     output = tmp_path_factory.mktemp("vae")
-    recipe_callbacks = vae.callbacks
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            vae,
-            "callbacks",
-            lambda run, split: [*recipe_callbacks(run, split), KillAfterFirstEpoch()],
-        )
-        config = tiny("vae", output, f"trainer.epochs={EPOCHS}", "trainer.backup_interval=0", *FAST)
-        with pytest.raises(Killed):
-            train(config)
-        run_dir, config = runs.open_run(output / "vae" / "latest")
-        return train(config, run_dir)
+    config = tiny("vae", output, f"trainer.epochs={EPOCHS}", "trainer.backup_interval=0", *FAST)
+    return killed_and_resumed(vae, config)
 
 
 @pytest.fixture(scope="module")
