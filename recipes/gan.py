@@ -354,15 +354,8 @@ def baseline(
 
 
 def callbacks(run: RunInfo, split: Split) -> list[keras.callbacks.Callback]:
-    log_dir = run.dir / "logs" / "images" if run.output.tensorboard.enabled else None
-    return [
-        images.ImageGrid(
-            lambda model: samples.fixed_noise_grid(model.generator, run.seed),
-            run.dir / "samples" / "epoch_{epoch:03d}.png",
-            log_dir,
-            tag="samples",
-        )
-    ]
+    """The generator's grid from fixed noise after every epoch (samples/, TensorBoard Images)."""
+    return samples.epoch_grids(run, lambda model: model.generator)
 
 
 def report(model: GAN, dataset: Dataset, run: RunInfo, test) -> dict:

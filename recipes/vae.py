@@ -302,15 +302,8 @@ def test_codes(model: VAE, dataset: Dataset) -> np.ndarray:
 
 
 def callbacks(run: RunInfo, split: Split) -> list[keras.callbacks.Callback]:
-    log_dir = run.dir / "logs" / "images" if run.output.tensorboard.enabled else None
-    return [
-        images.ImageGrid(
-            lambda model: samples.fixed_noise_grid(model.decoder, run.seed),
-            run.dir / "samples" / "epoch_{epoch:03d}.png",
-            log_dir,
-            tag="samples",
-        )
-    ]
+    """The decoder's grid from fixed noise after every epoch (samples/, TensorBoard Images)."""
+    return samples.epoch_grids(run, lambda model: model.decoder)
 
 
 def report(model: VAE, dataset: Dataset, run: RunInfo, test) -> dict:

@@ -1,6 +1,7 @@
 """What a trained generator draws: the GAN recipe's sample grids, their score, `cookbook sample`.
 
     images.save_grid(path, fixed_noise_grid(generator, seed))   # the same noise every epoch
+    epoch_grids(run, lambda model: model.generator)   # that grid after every epoch (callbacks)
     quality(generator, dataset, path, epochs=15, count=1000, seed=0)   # a classifier's score
     draw_samples(run_dir, conditional, count=64, label=3, seed=None)   # `cookbook sample`
 
@@ -16,11 +17,13 @@ from __future__ import annotations
 import math
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import keras
 import numpy as np
 
+from common.config.run_info import RunInfo
 from common.data.dataset import Dataset
 from common.errors import UserError
 from common.modeling import predicting
@@ -52,6 +55,23 @@ def sample_inputs(
     num_classes = generator.inputs[1].shape[-1]
     labels = np.full(count, label) if label is not None else np.arange(count) % num_classes
     return noise, labels
+
+
+def epoch_grids(
+    run: RunInfo, generator_of: Callable[[keras.Model], keras.Model]
+) -> list[keras.callbacks.Callback]:
+    """A recipe's callbacks for a model that generates (a GAN's generator, a VAE's decoder,
+    found by `generator_of`): its `fixed_noise_grid` after every epoch, saved as
+    samples/epoch_NNN.png and shown in TensorBoard's Images tab."""
+    log_dir = run.dir / "logs" / "images" if run.output.tensorboard.enabled else None
+    return [
+        images.ImageGrid(
+            lambda model: fixed_noise_grid(generator_of(model), run.seed),
+            run.dir / "samples" / "epoch_{epoch:03d}.png",
+            log_dir,
+            tag="samples",
+        )
+    ]
 
 
 def fixed_noise_grid(generator: keras.Model, seed: int) -> np.ndarray:
