@@ -297,6 +297,28 @@ def test_identifier_columns_are_left_out_with_a_note_unless_declared(tmp_path, c
     assert list(data.x_train.columns) == ["row", "x"]
 
 
+def test_a_shuffled_id_column_is_left_out_and_its_ids_read_back_as_written(tmp_path):
+    """A Kaggle-style `car_id` no longer rises once the file is shuffled; distinct whole
+    numbers under an id's name are still a key, not a feature. Declared numeric, it is an
+    input, and predict's chunked reader still hands the ids back as written (17, not 17.0)."""
+    from common.data import model_rows, tables
+
+    rng = np.random.default_rng(0)
+    ids = rng.permutation(np.arange(1000, 1040))
+    x = rng.normal(size=40)
+    path = tmp_path / "shuffled.csv"
+    lines = ["car_id,x,y", *(f"{i},{v:.3f},{int(v > 0)}" for i, v in zip(ids, x, strict=True))]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    table = tables.read_csv(path)
+    assert tables.identifier(table["car_id"], "numeric") == "a different whole number in every row"
+    assert tables.identifier(table["x"], "numeric") is None
+
+    inputs = {"car_id": ("car_id", "numeric"), "x": ("x", "numeric")}
+    columns, _, chunk = next(model_rows.chunks(path, inputs, "y", as_written=("car_id",)))
+    assert chunk["car_id"].tolist() == [str(i) for i in ids]
+    assert columns["car_id"].dtype == np.float32 and columns["car_id"][0, 0] == ids[0]
+
+
 def test_column_names_become_unique_safe_input_names():
     from common.data.columns import input_names
 

@@ -20,11 +20,14 @@ from common.errors import UserError
 CHUNK_ROWS = 100_000  # rows predicted at a time
 
 
-def check_columns(path: Path, columns: list[str], inputs: dict, target: str | None) -> None:
+def check_columns(
+    path: Path, columns: list[str], inputs: dict, target: str | None, named: tuple[str, ...] = ()
+) -> None:
     """A missing column is refused by name (with the columns the model does not know, often
     the same one misspelt); columns the model does not take (the target, identifiers and
-    columns training left out) are passed over with a note."""
-    given = [name for name in columns if name != target]
+    columns training left out) are passed over with a note, unless the user `named` them
+    (predict's --id-column)."""
+    given = [name for name in columns if name != target and name not in named]
     missing = [name for name in inputs if name not in columns]
     unknown = [name for name in given if name not in inputs]
     if missing:
@@ -66,19 +69,26 @@ def rows_for_model(path: Path, inputs: dict[str, tuple[str, str]], target: str |
 
 
 def chunks(
-    path: Path, inputs: dict[str, tuple[str, str]], target: str | None, rows: int | None = None
+    path: Path,
+    inputs: dict[str, tuple[str, str]],
+    target: str | None,
+    rows: int | None = None,
+    as_written: tuple[str, ...] = (),
 ) -> Iterator[tuple[dict[str, np.ndarray], int, object]]:
     """(columns, the first row's line number, the chunk's table) per `rows` rows, read by
     pandas' chunked reader after the same checks as `tables.read_csv` (one cell per column,
     UTF-8). Numeric columns are parsed as numbers by the C reader; a cell that is no number
-    sends the file through the text route, whose message names the cell by its line."""
+    sends the file through the text route, whose message names the cell by its line. The
+    `as_written` columns stay text in the table (a submission's ids: 17, not 17.0)."""
     import pandas as pd  # lazy: config checks import this module without pandas
 
     raw = tables.header(path)  # the header's cells as pandas keys them, before stripping
     names = [name.strip() for name in raw]
     tables.check_rows(path)
-    check_columns(path, names, inputs, target)
-    numeric = [name for name, (_, kind) in inputs.items() if kind == "numeric"]
+    check_columns(path, names, inputs, target, named=as_written)
+    numeric = [
+        name for name, (_, kind) in inputs.items() if kind == "numeric" and name not in as_written
+    ]
     reader = pd.read_csv(
         path,
         dtype={cell: "float64" if cell.strip() in numeric else str for cell in raw},

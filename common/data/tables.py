@@ -13,7 +13,7 @@ pandas reads the file; each column is then typed from its training values, as ke
     categorical   text, or integers with at most `INTEGER_CATEGORIES` distinct values
     ignore        dropped (free text); by `data.columns`, or found: a column that looks like
                   an identifier (a different text in every row, a row counter, an id column's
-                  rising numbers) is left out with a note unless `data.columns` types it
+                  distinct numbers) is left out with a note unless `data.columns` types it
 
 The table stays a pandas DataFrame — numeric columns float32 with NaN for gaps, categorical
 columns text with "" for gaps — and the model does the rest (`common.modeling.inputs`):
@@ -223,9 +223,9 @@ MIN_IDENTIFIER_ROWS = 10  # fewer rows than this: distinct values may just be fe
 def identifier(column, kind: str) -> str | None:
     """Why a column looks like an identifier rather than a feature, or None: a different
     text in every row (a category seen once cannot be learnt from: each test row would be an
-    unseen value), or whole numbers counting the rows, or rising row by row in a column named
-    like an id (a row number tells where a row sits in the file, which a new row does not
-    share)."""
+    unseen value), or whole numbers counting the rows, or a different whole number in every
+    row of a column named like an id (a row number or a key tells which row it is, which a new
+    row does not share; a shuffled file's ids do not rise)."""
     import pandas as pd  # lazy: config checks import this module without pandas
 
     if len(column) < MIN_IDENTIFIER_ROWS or (column == "").any():
@@ -241,8 +241,8 @@ def identifier(column, kind: str) -> str | None:
     steps = np.diff(values)
     if whole and (steps == 1).all():
         return "whole numbers counting the rows"
-    if whole and (steps > 0).all() and ID_NAME.search(str(column.name)):
-        return "whole numbers rising row by row"
+    if whole and ID_NAME.search(str(column.name)) and len(np.unique(values)) == len(values):
+        return "a different whole number in every row"
     return None
 
 

@@ -176,7 +176,9 @@ def predict_rows(model, config, paths, destination, labels, task, id_column, pro
 
     def chunks():  # (header, rows) of each chunk
         for path in paths:
-            parts = model_rows.chunks(path, input_columns(model), config.data.target)
+            parts = model_rows.chunks(
+                path, input_columns(model), config.data.target, as_written=(id_column,)
+            )
             while True:
                 with contextlib.redirect_stdout(sys.stderr):  # notes: stdout holds the CSV
                     part = next(parts, None)
