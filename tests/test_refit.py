@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import filecmp
 
+import numpy as np
+import pandas as pd
 import pytest
+from sklearn.datasets import load_breast_cancer
 
+from common.data import splits
+from common.errors import UserError
 from common.training.driver import train
 from common.training.results import load_model
 from tests.conftest import tiny
+from tests.test_given_splits import load, series, series_files
 
 
 @pytest.mark.slow
@@ -29,3 +35,74 @@ def test_refit_trains_a_fresh_model_on_training_and_validation(tmp_path):
     assert filecmp.cmp(run_dir / "best.keras", run_dir / "refit" / "last.keras", shallow=False)
     assert load_model(run_dir / "validated.keras").count_params() > 0
     assert metrics["verdict"]["beats_baseline"] is True
+
+
+def csv_parts(folder):
+    """Breast cancer as train (400), validation (69) and test (100) CSVs."""
+    table = load_breast_cancer(as_frame=True).frame
+    table.columns = [column.replace(" ", "_") for column in table.columns]
+    paths = {}
+    for name, rows in (
+        ("train", slice(0, 400)),
+        ("test", slice(400, 500)),
+        ("val", slice(500, None)),
+    ):
+        paths[name] = folder / f"{name}.csv"
+        table.iloc[rows].to_csv(paths[name], index=False)
+    return paths
+
+
+@pytest.mark.slow
+def test_a_given_validation_file_joins_the_training_rows_in_the_refit(tmp_path):
+    paths = csv_parts(tmp_path)
+    config = tiny(
+        "binary",
+        tmp_path / "runs",
+        "data.dataset=csv",
+        f"data.path={paths['train']}",
+        f"data.test_path={paths['test']}",
+        f"data.validation_path={paths['val']}",
+        "data.target=target",
+        "trainer.epochs=4",
+        "trainer.refit=true",
+        "trainer.reference=false",
+    )
+    _, metrics = train(config)
+    assert metrics["refit"]["train_examples"] == 400 + 69
+    assert metrics["validated"]["validation"]["loss"] > 0
+    assert metrics["test"]["accuracy"] > metrics["baseline"]["accuracy"]
+
+
+def test_a_series_refit_trains_on_the_training_and_validation_periods(tmp_path):
+    paths = series_files(tmp_path)
+    dataset = load("rnn", *series(paths), stratify=False)
+    split = splits.Split("holdout", dataset.x_train, dataset.y_train, dataset.x_val,
+                         dataset.y_val, None)  # fmt: skip
+    whole = splits.training_and_validation(split)
+    assert whole.x_train.rows == range(dataset.x_train.rows.start, dataset.x_val.rows.stop)
+    assert (whole.y_train == np.concatenate([dataset.y_train, dataset.y_val])).all()
+    assert (whole.y_train == whole.x_train.y).all() and not whole.has_validation
+
+    table = pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]})
+    rows = splits.Split("holdout", table.iloc[:1], np.array([0]), table.iloc[1:], np.array([1]), 2)
+    joined = splits.training_and_validation(rows)
+    assert joined.x_train["b"].tolist() == ["x", "y"] and joined.y_train.tolist() == [0, 1]
+
+
+@pytest.mark.slow
+def test_a_series_run_refits_on_both_periods(tmp_path):
+    paths = series_files(tmp_path)
+    dataset = load("rnn", *series(paths), stratify=False)
+    _, metrics = train(
+        tiny("rnn", tmp_path / "runs", *series(paths), "trainer.epochs=2", "trainer.refit=true",
+             "trainer.reference=false")
+    )  # fmt: skip
+    assert metrics["refit"]["train_examples"] == len(dataset.x_train) + len(dataset.x_val)
+    assert metrics["validated"]["test"]["mae"] > 0 and metrics["test"]["mae"] > 0
+
+
+def test_a_refit_without_a_validation_part_is_refused_before_training(tmp_path):
+    config = tiny("binary", tmp_path, "data.validation_split=0", "trainer.refit=true")
+    with pytest.raises(UserError, match="trainer.refit picks the epoch count on a validation"):
+        train(config)
+    assert not list((tmp_path / "binary").glob("2*"))  # no run folder left behind

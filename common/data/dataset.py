@@ -49,6 +49,18 @@ def take(x: Any, index: np.ndarray) -> Any:
     return x[index]
 
 
+def joined(first: Any, second: Any) -> Any:
+    """`first`'s examples followed by `second`'s, of arrays, DataFrames, FileSets or a series'
+    adjacent WindowSets: training and validation as one part, for a refit."""
+    if hasattr(first, "iloc"):
+        import pandas as pd  # lazy: config checks import this module without pandas
+
+        return pd.concat([first, second], ignore_index=True)
+    if hasattr(first, "joined"):  # FileSet, WindowSet
+        return first.joined(second)
+    return np.concatenate([first, second])
+
+
 def holdout_split(x: Any, y: np.ndarray, fraction: float, seed: int, stratify: bool):
     """(x_kept, x_held, y_kept, y_held): a seeded, optionally stratified cut of `fraction`."""
     from sklearn.model_selection import train_test_split  # lazy: config checks stay instant

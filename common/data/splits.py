@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.model_selection import KFold, RepeatedKFold, RepeatedStratifiedKFold, StratifiedKFold
 
 from common.config.schema import DataConfig
-from common.data.dataset import Dataset, holdout_split, take
+from common.data.dataset import Dataset, holdout_split, joined, take
 
 
 @dataclass
@@ -86,6 +86,19 @@ def kfold(dataset: Dataset, data: DataConfig, seed: int, stratify: bool) -> Iter
 def full_training(dataset: Dataset, name: str = "final") -> Split:
     """All training data, no validation: the final model after K-fold model selection."""
     return Split(name, dataset.x_train, dataset.y_train, None, None, dataset.num_classes)
+
+
+def training_and_validation(split: Split, name: str = "refit") -> Split:
+    """A holdout's training and validation examples as one training part, no validation: what
+    a refit trains on once the validation part has picked its epoch count."""
+    return Split(
+        name,
+        joined(split.x_train, split.x_val),
+        np.concatenate([split.y_train, split.y_val]),
+        None,
+        None,
+        split.num_classes,
+    )
 
 
 def final_model_split(dataset: Dataset, data: DataConfig, seed: int, stratify: bool) -> Split:

@@ -56,6 +56,13 @@ class WindowSet:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def joined(self, other: WindowSet) -> WindowSet:
+        """This part and the one right after it as one part: the training period and its
+        validation period, for a refit."""
+        if self.rows.step != 1 or other.rows.step != 1 or self.rows.stop != other.rows.start:
+            raise ValueError(f"{other.rows} does not follow {self.rows}")
+        return replace(self, rows=range(self.rows.start, other.rows.stop))
+
     @property
     def shape(self) -> tuple[int, int, int]:
         return (len(self), self.sequence_length, self.series.shape[1])

@@ -153,6 +153,13 @@ def train_and_score(
     metrics: dict[str, Any] = {"config": config.name, "recipe": config.recipe, "task": recipe.task}
 
     split = splits.final_model_split(dataset, config.data, config.split_seed, recipe.stratify)
+    if config.trainer.refit and config.data.split == "holdout" and not split.has_validation:
+        raise UserError(
+            "trainer.refit picks the epoch count on a validation part, and this run has none "
+            "(data.validation_split=0): set data.validation_split=0.2 (or give "
+            "data.validation_path), or data.split=kfold, whose final model always trains on "
+            "all the training data."
+        )
     epochs = config.trainer.epochs
     if config.data.split != "holdout":
         metrics.update(run_kfold(recipe, config, strategy, dataset, workspace))
@@ -176,7 +183,9 @@ def train_and_score(
         metrics["validation"], validation = scores_and_outputs(model, validation_data)
     test_data = recipe.batches(dataset.x_test, dataset.y_test, config, False)
     if config.trainer.refit and split.has_validation:
-        model, split, fitted = refit(recipe, config, strategy, dataset, workspace, metrics, model)
+        model, split, fitted = refit(
+            recipe, config, strategy, split, dataset, workspace, metrics, model
+        )
     # One pass over the test split gives its scores and test_predictions.csv.
     metrics["test"], test = scores_and_outputs(model, test_data)
     metrics["baseline"] = recipe.baseline(split, dataset.x_test, dataset.y_test, config.trainer)
@@ -231,16 +240,11 @@ def final_fit(
     return fitted
 
 
-def refit(recipe, config, strategy, dataset, workspace, metrics, validated):
+def refit(recipe, config, strategy, split, dataset, workspace, metrics, validated):
     """`trainer.refit`: the validated model's scores go under metrics["validated"]; a fresh
-    model trains on training + validation for the best epoch count and becomes the run's
-    model (best.keras; the validated one stays as validated.keras)."""
-    if dataset.x_val is not None:
-        raise UserError(
-            "trainer.refit retrains on training + validation, but this source brings its own "
-            "validation part; set trainer.refit=false, or carve validation from the training "
-            "data (data.validation_split)."
-        )
+    model trains on training + validation (carved or given: a validation file, folder or
+    period) for the best epoch count and becomes the run's model (best.keras; the validated
+    one stays as validated.keras)."""
     folder = workspace.write_dir
     test_data = recipe.batches(dataset.x_test, dataset.y_test, config, False)
     metrics["validated"] = {
@@ -250,7 +254,7 @@ def refit(recipe, config, strategy, dataset, workspace, metrics, validated):
         "epochs": metrics["epochs"],
     }
     epochs = metrics["best_epoch"]
-    whole = splits.full_training(dataset, "refit")
+    whole = splits.training_and_validation(split)
     print(f"\nrefit: a fresh model on all {len(whole.x_train)} training examples, {epochs} epochs")
     fitted = fit(
         recipe,
