@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import re
 
 import numpy as np
 import pandas as pd
@@ -53,7 +54,7 @@ def csv_parts(folder):
 
 
 @pytest.mark.slow
-def test_a_given_validation_file_joins_the_training_rows_in_the_refit(tmp_path):
+def test_a_given_validation_file_joins_the_training_rows_in_the_refit(tmp_path, capsys):
     paths = csv_parts(tmp_path)
     config = tiny(
         "binary",
@@ -71,6 +72,10 @@ def test_a_given_validation_file_joins_the_training_rows_in_the_refit(tmp_path):
     assert metrics["refit"]["train_examples"] == 400 + 69
     assert metrics["validated"]["validation"]["loss"] > 0
     assert metrics["test"]["accuracy"] > metrics["baseline"]["accuracy"]
+    summary = capsys.readouterr().out
+    validated = f"{metrics['validated']['test']['accuracy']:.4f}"
+    assert re.search(rf"accuracy +{metrics['test']['accuracy']:.4f} +{validated} ", summary)
+    assert "refit  validated" in summary and "on 469 training + validation examples" in summary
 
 
 def test_a_series_refit_trains_on_the_training_and_validation_periods(tmp_path):

@@ -165,14 +165,20 @@ def print_summary(run_dir: Path, metrics: dict[str, Any]) -> None:
             base = metrics["kfold_baseline"].get(name, {}).get("mean", float("nan"))
             print(f"  {name:<12} {score['mean']:>10.4f} ± {score['std']:<10.4f} {base:>10.4f}")
     reference = metrics.get("reference", {})
+    validated = metrics.get("validated", {}).get("test")  # trainer.refit: the model before it
     width = max([12, *(len(name) for name in metrics["test"])])
     print(
-        f"{'test':<{width + 2}} {'model':>10} {'baseline':>12}"
+        f"{'test':<{width + 2}} {'refit' if validated else 'model':>10}"
+        + (f" {'validated':>10}" if validated else "")
+        + f" {'baseline':>12}"
         + (f" {'reference':>12}" if reference else "")
     )
     for name, value in metrics["test"].items():
         base = metrics["baseline"].get(name, float("nan"))
-        line = f"  {name:<{width}} {value:>10.4f} {base:>12.4f}"
+        line = f"  {name:<{width}} {value:>10.4f}"
+        if validated:
+            line += f" {validated.get(name, float('nan')):>10.4f}"
+        line += f" {base:>12.4f}"
         if reference:
             line += f" {reference.get(name, float('nan')):>12.4f}"
         print(line)
@@ -187,6 +193,12 @@ def print_summary(run_dir: Path, metrics: dict[str, Any]) -> None:
         print(f"reference: {library} {metrics['reference_model']} on the same split{sampled}")
     elif "reference_note" in metrics:
         print(metrics["reference_note"])
+    if validated:
+        refit = metrics["refit"]
+        print(
+            f"refit: a fresh model on {refit['train_examples']:,} training + validation "
+            f"examples for {refit['epochs']} epochs (validated: the model that picked them)"
+        )
     if metrics.get("verdict"):
         print("\n".join(verdict.lines(metrics["verdict"])))
 
