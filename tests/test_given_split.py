@@ -90,3 +90,30 @@ def test_validation_path_alone_is_refused_at_once(files):
     )
     assert result.returncode == 2 and "data.validation_path" in result.stderr
     assert "goes with data.test_path" in result.stderr
+
+
+def test_ids_name_the_test_rows_and_do_not_hide_a_leak(files, tmp_path, capsys):
+    """A competition's id column is no input; it comes back with each test row's prediction
+    (`Dataset.test_ids`, test_predictions.csv), and rows copied from training under new ids
+    are still noted as seen."""
+    table, paths = files
+    with_ids = table.copy()
+    with_ids.insert(0, "id", [f"r{k:04d}" for k in range(len(table))])
+    with_ids.iloc[:400].to_csv(tmp_path / "train.csv", index=False)
+    leaky = pd.concat([with_ids.iloc[390:400], with_ids.iloc[400:500]])
+    leaky["id"] = [f"t{k}" for k in range(len(leaky))]  # new ids for copied rows
+    leaky.to_csv(tmp_path / "test.csv", index=False)
+    cfg = config({"train": tmp_path / "train.csv", "test": tmp_path / "test.csv"})
+    dataset = catalogue.load(cfg.data, cfg.seed, stratify=True)
+    assert "id" not in dataset.x_train.columns
+    assert dataset.test_ids["id"].tolist() == leaky["id"].tolist()
+    assert "note: 10 rows of" in capsys.readouterr().out
+
+    one_file = load_config(
+        "binary", ["data.dataset=csv", f"data.path={tmp_path / 'train.csv'}", "data.target=target"]
+    )
+    dataset = catalogue.load(one_file.data, one_file.split_seed, stratify=True)
+    ids = dataset.test_ids["id"]
+    assert len(ids) == len(dataset.y_test) == 80 and ids.is_unique
+    expected = with_ids.set_index("id").loc[ids, "mean_radius"].to_numpy("float32")
+    assert (dataset.x_test["mean_radius"].to_numpy() == expected).all()  # the rows they name

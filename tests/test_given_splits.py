@@ -268,6 +268,7 @@ def test_a_csv_run_scores_the_given_test_file(tmp_path):
     from common.training.driver import train
 
     table = load_breast_cancer(as_frame=True).frame
+    table.insert(0, "PassengerId", np.random.default_rng(0).permutation(len(table)) + 1)
     table.iloc[:400].to_csv(tmp_path / "train.csv", index=False)
     table.iloc[400:].to_csv(tmp_path / "test.csv", index=False)
     run_dir, _ = train(
@@ -277,6 +278,8 @@ def test_a_csv_run_scores_the_given_test_file(tmp_path):
     )  # fmt: skip
     predictions = pd.read_csv(run_dir / "test_predictions.csv")
     assert predictions["target"].tolist() == table["target"].iloc[400:].tolist()
+    assert predictions["PassengerId"].tolist() == table["PassengerId"].iloc[400:].tolist()
+    assert list(predictions.columns) == ["PassengerId", "target", "probability"]
 
 
 def test_the_command_line_refuses_in_one_line(tmp_path):

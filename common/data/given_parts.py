@@ -156,16 +156,26 @@ def load_parts(data: DataConfig, classification: bool) -> Dataset:
         for name in order[1:]:
             found = {class_names[c] for c in y[index[name]]}
             refuse_new_classes(sorted(found - seen), name, paths[name])
-    overlap = read["train"].merge(read["test"].drop_duplicates(), how="inner")
+    # Rows the same in every column the model reads (and the target): an id tells them apart
+    # in the file, not to the model.
+    compared = [name for name, kind in kinds.items() if kind != "ignore"] + [data.target]
+    overlap = read["train"][compared].merge(read["test"][compared].drop_duplicates())
     if len(overlap):
         print(
             f"note: {len(overlap)} rows of {paths['test']} are also in {paths['train']} "
-            "(identical in every column): the test score counts them as unseen"
+            "(identical in every input column and the target): the test score counts them "
+            "as unseen"
         )
     part = {name: (take(x, rows), y[rows]) for name, rows in index.items()}
     validation = part.get("validation", (None, None))
+    ids = tables.id_columns(read["test"], kinds)
     return Dataset(
-        *part["train"], *part["test"], class_names, x_val=validation[0], y_val=validation[1]
+        *part["train"],
+        *part["test"],
+        class_names,
+        x_val=validation[0],
+        y_val=validation[1],
+        test_ids=read["test"][ids].reset_index(drop=True) if ids else None,
     )
 
 

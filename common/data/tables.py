@@ -217,6 +217,16 @@ def column_kinds(table, target: str, declared: dict[str, str] | None, path: Path
     return kinds
 
 
+def id_columns(table, kinds: dict[str, str]) -> list[str]:
+    """The left-out columns that name each row of `table` (a different value in every row):
+    a competition's `id`, a customer number."""
+    return [
+        name
+        for name, kind in kinds.items()
+        if kind == "ignore" and name in table.columns and table[name].nunique() == len(table)
+    ]
+
+
 MIN_IDENTIFIER_ROWS = 10  # fewer rows than this: distinct values may just be few examples
 
 
@@ -320,7 +330,8 @@ def is_number(text: str) -> bool:
 
 
 def load_table(path: Path, target: str, declared, classification: bool, selected=None):
-    """(features DataFrame, y, class_names, kinds) from a CSV file."""
+    """(features DataFrame, y, class_names, kinds, ids) from a CSV file; `ids` are its
+    identifier columns (`id_columns`), row for row."""
     table = read_csv(path)
     if len(table) == 0:
         raise UserError(f"{path} has a header but no rows.")
@@ -339,7 +350,8 @@ def load_table(path: Path, target: str, declared, classification: bool, selected
     table = labelled_rows(table, target, path)
     kinds = column_kinds(table, target, declared, path)
     y, class_names = targets(table, target, classification, path)
-    return features(table, kinds, path), y, class_names, kinds
+    ids = table[id_columns(table, kinds)].reset_index(drop=True)
+    return features(table, kinds, path), y, class_names, kinds, ids
 
 
 def some_names(names: list[str], shown: int = 5) -> str:

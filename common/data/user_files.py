@@ -31,7 +31,7 @@ def load_csv(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
         return given_parts.load_parts(data, stratify)
     if stream.streams(data):  # shards, or past memory: one pass, then tf.data reads the rows
         return stream_scan.load_stream(name, data, seed, stratify)
-    x, y, class_names, _ = tables.load_table(
+    x, y, class_names, _, ids = tables.load_table(
         user_path(data.path), data.target, data.columns, stratify, data.features
     )
     if len(y) < MIN_ROWS:
@@ -42,7 +42,10 @@ def load_csv(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
             "and validation examples. Bring more rows.",
         )
     x_train, x_test, y_train, y_test = holdout_split(x, y, data.test_split, seed, stratify)
-    return Dataset(x_train, y_train, x_test, y_test, class_names)
+    test_ids = None
+    if len(ids.columns):  # the same seeded cut of the rows' identifiers
+        test_ids = holdout_split(ids, y, data.test_split, seed, stratify)[1]
+    return Dataset(x_train, y_train, x_test, y_test, class_names, test_ids=test_ids)
 
 
 def load_folder(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:

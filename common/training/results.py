@@ -13,6 +13,8 @@ score the same way.
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import json
 import time
 import zipfile
@@ -138,10 +140,11 @@ def kept_reference(path: Path | None) -> dict[str, Any] | None:
     return None
 
 
-def write_predictions(test: predicting.SplitOutputs, task: str, path: Path) -> None:
+def write_predictions(test: predicting.SplitOutputs, task: str, path: Path, ids=None) -> None:
     """The test split's targets beside the model's outputs, for the report's confusion matrix,
     ROC and precision-recall curves and residuals: `target,probability` (binary),
-    `target,prob_0..prob_k` (multiclass) or `target,prediction` (regression)."""
+    `target,prob_0..prob_k` (multiclass) or `target,prediction` (regression). `ids`: a given
+    test file's identifier columns (a DataFrame, row for row), written first as they came."""
     target = np.asarray(test.targets).reshape(len(test.targets), -1)[:, 0]
     output = np.asarray(test.outputs, "float64")
     output = output.reshape(len(output), -1)
@@ -150,11 +153,15 @@ def write_predictions(test: predicting.SplitOutputs, task: str, path: Path) -> N
     names = {"binary": ["probability"], "regression": ["prediction"]}.get(
         task, [f"prob_{k}" for k in range(output.shape[1])]
     )
-    lines = [",".join(["target", *names])]
-    lines += [
-        ",".join(f"{v:.6g}" for v in (t, *row)) for t, row in zip(target, output, strict=True)
-    ]
-    run_files.write_text(path, "\n".join(lines) + "\n")
+    rows = [[f"{v:.6g}" for v in (t, *row)] for t, row in zip(target, output, strict=True)]
+    header = ["target", *names]
+    if ids is not None and len(ids) == len(rows):
+        id_names = [name for name in ids.columns if name not in header]
+        header = [*id_names, *header]
+        rows = [[*key, *row] for key, row in zip(ids[id_names].to_numpy(), rows, strict=True)]
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows([header, *rows])
+    run_files.write_text(path, text.getvalue())
 
 
 def print_summary(run_dir: Path, metrics: dict[str, Any]) -> None:
