@@ -6,6 +6,7 @@ mislead gets a note with counts."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -186,8 +187,12 @@ def test_a_text_folder_run_scores_the_given_test_folder(tmp_path):
         tiny("binary", tmp_path / "runs", *folders("text_folder", train_folder, test),
              "trainer.epochs=1", "trainer.reference=false")
     )  # fmt: skip
-    predictions = pd.read_csv(run_dir / "test_predictions.csv")  # targets, no file names
+    predictions = pd.read_csv(run_dir / "test_predictions.csv")
     assert predictions["target"].tolist() == [0] * 9 + [1] * 9
+    files = [Path(name) for name in predictions["file"]]  # each score names its file
+    assert all(path.is_file() and path.is_relative_to(test) for path in files)
+    classes = sorted(folder.name for folder in test.iterdir())
+    assert [classes.index(path.parent.name) for path in files] == predictions["target"].tolist()
 
 
 # --------------------------------------------------------------------------------------------

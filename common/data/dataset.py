@@ -39,6 +39,18 @@ class Dataset:
     def num_classes(self) -> int | None:
         return len(self.class_names) if self.class_names else None
 
+    @property
+    def test_names(self) -> Any:
+        """What names each test example, as a DataFrame of text (test_predictions.csv's first
+        columns): a table's id columns, a folder's file paths; None for arrays."""
+        if self.test_ids is not None:
+            return self.test_ids
+        if hasattr(self.x_test, "paths"):  # a FileSet
+            import pandas as pd  # lazy: config checks import this module without pandas
+
+            return pd.DataFrame({"file": [str(path) for path in self.x_test.paths]})
+        return None
+
 
 # A source's loader: (the dataset's name, the data section, the split seed, whether to keep
 # class proportions in the test split) -> its Dataset.

@@ -199,7 +199,7 @@ def train_and_score(
     if workspace.is_chief and task in PREDICTION_TASKS:
         if test is None:
             test = predicting.predict_split(model, test_data)
-        write_predictions(test, task, folder / "test_predictions.csv", dataset.test_ids)
+        write_predictions(test, task, folder / "test_predictions.csv", dataset.test_names)
     # Every worker scores the training split (a replicated model's evaluate is collective).
     passes = {"test": test, "validation": validation}
     verdict = judging.run_verdict(
