@@ -329,3 +329,15 @@ def test_column_names_become_unique_safe_input_names():
         "x": "x", "x_impute": "x_impute_2", "": "column", "°": "column_2",
     }  # fmt: skip
     assert all(re.fullmatch(r"[A-Za-z0-9_]+", name) for name in names.values())
+
+
+def test_prediction_rows_note_an_ignored_target_but_not_the_named_id(tmp_path, capsys):
+    from common.data import model_rows
+
+    inputs = {"x": ("x", "numeric")}
+    path = tmp_path / "rows.csv"
+    model_rows.check_columns(path, ["id", "x", "y"], inputs, "y", named=("id",))
+    notes = capsys.readouterr().err
+    assert "the target column 'y' is ignored" in notes and "'id'" not in notes
+    model_rows.check_columns(path, ["id", "x"], inputs, "y")
+    assert "left out: 'id'" in capsys.readouterr().err

@@ -39,6 +39,11 @@ def check_columns(
         raise UserError(
             f"{path} lacks the training columns {', '.join(map(repr, missing))}{unknown_part}."
         )
+    if target is not None and target in columns:
+        print(
+            f"note: {path}: the target column {target!r} is ignored; the model predicts it",
+            file=sys.stderr,
+        )
     if unknown:
         left_out = tables.some_names(unknown)
         print(
