@@ -31,7 +31,7 @@ class Dataset:
     class_names: list[str] | None = None
     x_val: Any = None
     y_val: np.ndarray | None = None
-    # A given test file's identifier columns (a DataFrame of text, row for row): what
+    # A table's identifier columns for its test rows (a DataFrame of text, row for row): what
     # test_predictions.csv leads with, so each prediction names its row.
     test_ids: Any = None
 
