@@ -109,6 +109,14 @@ def test_ids_name_the_test_rows_and_do_not_hide_a_leak(files, tmp_path, capsys):
     assert dataset.test_ids["id"].tolist() == leaky["id"].tolist()
     assert "note: 10 rows of" in capsys.readouterr().out
 
+    numbered = {"train": tmp_path / "train_0.csv", "test": tmp_path / "test_0.csv"}
+    with_ids.iloc[:400].assign(id=range(400)).to_csv(numbered["train"], index=False)
+    with_ids.iloc[400:500].assign(id=range(100)).to_csv(numbered["test"], index=False)
+    restarted = config(numbered)  # each file numbers its rows from 0
+    dataset = catalogue.load(restarted.data, restarted.seed, stratify=True)
+    assert "id" not in dataset.x_train.columns
+    assert dataset.test_ids["id"].tolist() == [str(k) for k in range(100)]
+
     one_file = load_config(
         "binary", ["data.dataset=csv", f"data.path={tmp_path / 'train.csv'}", "data.target=target"]
     )

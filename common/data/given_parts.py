@@ -146,7 +146,11 @@ def load_parts(data: DataConfig, classification: bool) -> Dataset:
     order = list(read)
     sizes = [len(read[name]) for name in order]
     union = pd.concat([read[name] for name in order], ignore_index=True)
-    kinds = tables.column_kinds(union, data.target, data.columns, paths["train"])
+    # Identifiers are found in the training file alone (each file may number its rows from
+    # 0); the other columns are typed over every part together.
+    found = tables.column_kinds(read["train"], data.target, data.columns, paths["train"])
+    ids = {name: "ignore" for name, kind in found.items() if kind == "ignore"}
+    kinds = tables.column_kinds(union, data.target, {**(data.columns or {}), **ids}, paths["train"])
     y, class_names = tables.targets(union, data.target, classification, paths["train"])
     x = tables.features(union, kinds, paths["train"])
     bounds = np.cumsum([0, *sizes])
