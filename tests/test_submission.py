@@ -67,3 +67,5 @@ def test_a_missing_id_column_is_named(run_and_test_file):
     assert result.returncode == 2 and "--id-column 'patient'" in result.stderr
     result = cookbook("predict", str(run_dir), str(test), "--proba")
     assert result.returncode == 2 and "give --id-column" in result.stderr
+    result = cookbook("predict", str(run_dir), str(test), "--id-column", "diagnosis")
+    assert result.returncode == 2 and "is the target the run predicts" in result.stderr

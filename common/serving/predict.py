@@ -147,6 +147,11 @@ def predict(
     labels = run_files.read_labels(run_dir)
     if proba and id_column is None:
         raise UserError("--proba writes a submission's probability columns: give --id-column.")
+    if id_column is not None and id_column == config.data.target:
+        raise UserError(
+            f"--id-column {id_column!r} is the target the run predicts; name the column that "
+            "identifies each row (e.g. --id-column id)."
+        )
     if model_kind(model, config) == "table" and all(
         p.is_file() and p.suffix.lower() == ".csv" for p in paths
     ):
