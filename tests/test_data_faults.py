@@ -341,3 +341,28 @@ def test_prediction_rows_note_an_ignored_target_but_not_the_named_id(tmp_path, c
     assert "the target column 'y' is ignored" in notes and "'id'" not in notes
     model_rows.check_columns(path, ["id", "x"], inputs, "y")
     assert "left out: 'id'" in capsys.readouterr().err
+
+
+def test_gap_markers_are_gaps_in_numbers_and_text_in_categories(tmp_path, capsys):
+    """R's "NA" and UCI's "?" in a numeric column are gaps (with a note), "NA" as a class
+    name stays a class, and a regression target's "NA" is refused, not learnt as NaN."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=60).round(3)
+    cells = [("NA" if k % 10 == 0 else "?" if k % 10 == 5 else str(v)) for k, v in enumerate(x)]
+    labels = ["NA" if v > 0 else "EU" for v in x]
+    path = tmp_path / "marked.csv"
+    path.write_text(
+        "x,z,y\n"
+        + "".join(f"{c},{v:.2f},{y}\n" for c, v, y in zip(cells, -x, labels, strict=True)),
+        encoding="utf-8",
+    )
+    config = load_config("binary", ["data.dataset=csv", f"data.path={path}", "data.target=y"])
+    data = catalogue.load(config.data, config.split_seed, stratify=True)
+    assert data.class_names == ["EU", "NA"]
+    values = np.concatenate([data.x_train["x"].to_numpy(), data.x_test["x"].to_numpy()])
+    assert np.isnan(values).sum() == 12 and values.dtype == np.float32
+    assert "column 'x' of" in capsys.readouterr().out
+
+    config = load_config("regression", ["data.dataset=csv", f"data.path={path}", "data.target=x"])
+    with pytest.raises(ConfigError, match=r"line 2: 'NA' in column 'x' is not a number"):
+        catalogue.load(config.data, config.split_seed, stratify=False)

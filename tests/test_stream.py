@@ -201,3 +201,19 @@ def test_two_workers_split_the_shards_by_file_and_score_as_one_worker(tmp_path):
     _, alone = train(load_config("binary", [*overrides, f"output.dir={tmp_path}/1"]))
     noise = 3 * np.sqrt(2 * 0.2 / 3800)
     assert abs(float(scores[0][1]) - alone["test"]["accuracy"]) < noise
+
+
+def test_gap_markers_in_a_numeric_column_stream_as_gaps(tmp_path):
+    """ "NA" and "?" in a numeric column are gaps in the pass and in the graph's parse alike,
+    as in memory (`tables.GAP_MARKERS`)."""
+    path = tmp_path / "marked.csv"
+    table = write_table(path, 400)
+    marked = table.astype({"f3": object})
+    gaps = marked["f3"].isna()
+    marked.loc[gaps, "f3"] = np.resize(["NA", "?"], int(gaps.sum()))
+    marked.to_csv(path, index=False)
+    train_part = load(path).x_train
+    assert train_part.stream.numeric["f3"].gaps > 0
+    inputs, _ = next(iter(stream_batches.batches(train_part, 4096)))
+    f3 = inputs["f3"].numpy()
+    assert np.isnan(f3).sum() == train_part.stream.numeric["f3"].gaps and np.isfinite(f3).any()

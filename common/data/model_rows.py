@@ -98,7 +98,7 @@ def chunks(
         path,
         dtype={cell: "float64" if cell.strip() in numeric else str for cell in raw},
         keep_default_na=False,
-        na_values={cell: [""] for cell in raw if cell.strip() in numeric},
+        na_values={cell: ["", *tables.GAP_MARKERS] for cell in raw if cell.strip() in numeric},
         skipinitialspace=True,
         encoding=tables.ENCODING,
         chunksize=rows or CHUNK_ROWS,

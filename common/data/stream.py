@@ -163,7 +163,9 @@ class CsvStream:
     def encode(self, table) -> np.ndarray:
         column = table[self.target]
         if self.class_names is None:
-            return tables.numbers(column, self.target, self.paths[0], key="data.target")
+            return tables.numbers(
+                column, self.target, self.paths[0], key="data.target", markers=False
+            )
         lookup = {name: index for index, name in enumerate(self.class_names)}
         return column.map(lookup).to_numpy(dtype="int32")
 
@@ -251,7 +253,7 @@ def _read(lines: list[str], header: list[str], dtypes: dict[str, str], numeric):
         names=header,
         dtype={name: dtypes.get(name, str) for name in header},
         keep_default_na=False,
-        na_values={name: [""] for name in numeric},
+        na_values={name: ["", *tables.GAP_MARKERS] for name in numeric},
         skipinitialspace=True,
     )
 

@@ -20,6 +20,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from common.data import tables
 from common.data.columns import input_names
 from common.data.stream import BUCKETS, HASH_SALT, CsvPart
 
@@ -90,8 +91,10 @@ def _decoder(part: CsvPart, labelled: bool):
             default_value=-1,
         )
 
-    def number(cells: tf.Tensor) -> tf.Tensor:
-        empty = tf.strings.length(cells) == 0
+    markers = tf.constant(["", *tables.GAP_MARKERS])
+
+    def number(cells: tf.Tensor) -> tf.Tensor:  # a gap (`tables.gaps`) is NaN
+        empty = tf.reduce_any(tf.equal(cells[:, None], markers[None, :]), axis=1)
         values = tf.strings.to_number(tf.where(empty, "0", cells), tf.float32)
         return tf.where(empty, tf.constant(np.nan, tf.float32), values)
 

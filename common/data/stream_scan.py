@@ -125,7 +125,7 @@ def scan(data: DataConfig, seed: int, classification: bool) -> CsvStream:
             else:
                 y = np.zeros(len(table), "float32")
                 y[filled] = tables.numbers(
-                    table[data.target][filled], data.target, path, key="data.target"
+                    table[data.target][filled], data.target, path, key="data.target", markers=False
                 )
             keys = buckets(lines, seed, SAMPLE_SALT)
             rows = np.arange(position, position + len(lines))

@@ -134,15 +134,30 @@ def _column_key(name: str) -> str:
     return f"data.columns.{name}"
 
 
-def numbers(column, name: str, path: Path, key: str | None = None) -> np.ndarray:
-    """A text column as float32 with NaN for gaps, or the row and value that is not a number."""
+# Cells that mean "no value" in a numeric column, as R, Excel, SQL dumps and UCI files write
+# it (pandas' defaults, and UCI's "?"). In a text column they stay text: "NA" may be a class.
+GAP_MARKERS = ("NA", "N/A", "n/a", "#N/A", "NaN", "nan", "null", "NULL", "None", "<NA>", "?")
+
+
+def gaps(column, markers: bool = True):
+    """Which cells of a text column are gaps: empty, or (`markers`) a `GAP_MARKERS` cell."""
+    empty = column == ""
+    return empty | column.isin(GAP_MARKERS) if markers else empty
+
+
+def numbers(
+    column, name: str, path: Path, key: str | None = None, markers: bool = True
+) -> np.ndarray:
+    """A text column as float32 with NaN for gaps (empty or, with `markers`, a `GAP_MARKERS`
+    cell; a target's are refused instead), or the row and value that is not a number."""
     import pandas as pd  # lazy: config checks import this module without pandas
 
     if pd.api.types.is_float_dtype(column):  # read as numbers already (a streamed chunk)
-        values = column
+        values, bad = column, column[:0]
     else:
-        values = pd.to_numeric(column.where(column != ""), errors="coerce")
-    bad = column[(column != "") & values.isna()] if values is not column else column[:0]
+        missing = gaps(column, markers)
+        values = pd.to_numeric(column.where(~missing), errors="coerce")
+        bad = column[~missing & values.isna()]
     if len(bad):
         row, value = bad.index[0] + 2, bad.iloc[0]  # header is line 1
         raise ConfigError(
@@ -164,7 +179,7 @@ def infer_kind(column) -> str:
     """numeric | categorical, from the non-empty cells."""
     import pandas as pd  # lazy: config checks import this module without pandas
 
-    filled = column[column != ""]
+    filled = column[~gaps(column)]
     values = pd.to_numeric(filled, errors="coerce")
     text = values.isna().mean() if len(filled) else 1.0
     if text > STRAY_TEXT:
@@ -201,6 +216,10 @@ def column_kinds(table, target: str, declared: dict[str, str] | None, path: Path
                 f"data.columns.{name}: ignore.",
             )
         kinds[name] = declared.get(name) or infer_kind(table[name])
+        marked = table[name][table[name].isin(GAP_MARKERS)]
+        if kinds[name] == "numeric" and len(marked):
+            shown = ", ".join(map(repr, sorted(marked.unique())))
+            print(f"note: column {name!r} of {path}: {len(marked)} cells {shown} read as gaps")
         looks_like = None if name in declared else identifier(table[name], kinds[name])
         if looks_like:
             print(
@@ -307,7 +326,7 @@ def targets(table, target: str, classification: bool, path: Path):
     numbers), or float32 values."""
     column = table[target]
     if not classification:
-        return numbers(column, target, path, key="data.target"), None
+        return numbers(column, target, path, key="data.target", markers=False), None
     names = sorted(column.unique())
     if infer_kind(column) == "categorical" and all(is_number(n) for n in names):
         names = sorted(names, key=float)
