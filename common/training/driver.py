@@ -84,6 +84,7 @@ def train(config: Config, run_dir: Path | None = None) -> tuple[Path, dict[str, 
             )
         dataset = recipe.dataset(config)
         check_dataset(dataset, recipe.task)
+        check_refit(config, dataset)
         config.data.cache = pipeline.resolved_cache(config.data.cache, dataset.x_train)
         fresh = run_dir is None
         group = Path(config.output.dir) / config.name
@@ -120,6 +121,19 @@ def train(config: Config, run_dir: Path | None = None) -> tuple[Path, dict[str, 
     return run_dir, metrics
 
 
+def check_refit(config: Config, dataset: Dataset) -> None:
+    """`trainer.refit` needs a validation part to pick its epoch count, before any run folder."""
+    given = dataset.x_val is not None and len(dataset.x_val) > 0
+    carved = config.data.validation_split > 0
+    if config.trainer.refit and config.data.split == "holdout" and not (given or carved):
+        raise UserError(
+            "trainer.refit picks the epoch count on a validation part, and this run has none "
+            "(data.validation_split=0): set data.validation_split=0.2 (or give "
+            "data.validation_path), or data.split=kfold, whose final model always trains on "
+            "all the training data."
+        )
+
+
 def record_failure(
     run_dir: Path, error: Exception, fresh: bool, previous_latest: str | None
 ) -> bool:
@@ -153,13 +167,6 @@ def train_and_score(
     metrics: dict[str, Any] = {"config": config.name, "recipe": config.recipe, "task": recipe.task}
 
     split = splits.final_model_split(dataset, config.data, config.split_seed, recipe.stratify)
-    if config.trainer.refit and config.data.split == "holdout" and not split.has_validation:
-        raise UserError(
-            "trainer.refit picks the epoch count on a validation part, and this run has none "
-            "(data.validation_split=0): set data.validation_split=0.2 (or give "
-            "data.validation_path), or data.split=kfold, whose final model always trains on "
-            "all the training data."
-        )
     epochs = config.trainer.epochs
     if config.data.split != "holdout":
         metrics.update(run_kfold(recipe, config, strategy, dataset, workspace))
