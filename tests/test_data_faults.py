@@ -366,3 +366,19 @@ def test_gap_markers_are_gaps_in_numbers_and_text_in_categories(tmp_path, capsys
     config = load_config("regression", ["data.dataset=csv", f"data.path={path}", "data.target=x"])
     with pytest.raises(ConfigError, match=r"line 2: 'NA' in column 'x' is not a number"):
         catalogue.load(config.data, config.split_seed, stratify=False)
+
+
+@pytest.mark.parametrize("rows", [None, 1, 2])
+def test_predict_rows_read_markers_with_spaces_in_any_chunk(tmp_path, rows):
+    """The C reader takes "NA" but not "NA "; such a file goes on through the text route
+    from the chunk where it stopped, with the same lines and values."""
+    from common.data import model_rows
+
+    path = tmp_path / "spaced.csv"
+    path.write_text("id,x,c\n1,2.5 ,a\n2,NA ,b\n3, 4,c\n4,?,d\n", encoding="utf-8")
+    inputs = {"x": ("x", "numeric"), "c": ("c", "categorical")}
+    parts = list(model_rows.chunks(path, inputs, None, rows=rows, as_written=("id",)))
+    x = np.concatenate([columns["x"].ravel() for columns, _, _ in parts])
+    np.testing.assert_array_equal(x, [2.5, np.nan, 4.0, np.nan])
+    assert [line for _, line, _ in parts] == list(range(2, 6, rows or 4))
+    assert sum((table["id"].tolist() for _, _, table in parts), []) == ["1", "2", "3", "4"]

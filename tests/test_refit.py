@@ -111,3 +111,34 @@ def test_a_refit_without_a_validation_part_is_refused_before_training(tmp_path):
     with pytest.raises(UserError, match="trainer.refit picks the epoch count on a validation"):
         train(config)
     assert not list((tmp_path / "binary").glob("2*"))  # no run folder left behind
+
+
+def test_file_backed_parts_join_with_their_targets():
+    """Seq2seq's TextPairs and segmentation's MaskFiles join like arrays: a refit of either
+    trains on both parts, targets aligned; a stream's parts are refused as not joinable."""
+    from common.data.dataset import joinable, joined
+    from common.data.masks import MaskFiles
+    from common.data.tokens import TextPairs
+
+    corpus = object()  # the training corpus both parts are encoded against
+    pairs = splits.Split(
+        "holdout",
+        TextPairs(np.array(["a", "b"]), corpus),
+        np.array(["A", "B"]),
+        TextPairs(np.array(["c"]), corpus),
+        np.array(["C"]),
+        None,
+    )
+    whole = splits.training_and_validation(pairs)
+    assert whole.x_train.sources.tolist() == ["a", "b", "c"] and whole.x_train.corpus is corpus
+    assert whole.y_train.tolist() == ["A", "B", "C"]
+
+    masks = joined(
+        MaskFiles(np.array(["m1.png"]), np.array([[3, 1]])),
+        MaskFiles(np.array(["m2.png"]), np.array([[0, 4]])),
+    )
+    assert masks.paths.tolist() == ["m1.png", "m2.png"] and masks.counts.tolist() == [
+        [3, 1],
+        [0, 4],
+    ]
+    assert not joinable(object()) and joinable(np.zeros(2))

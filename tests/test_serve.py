@@ -118,6 +118,8 @@ def test_a_table_run_answers_as_predict_does(table_run, tmp_path):
             url, json={"instances": [{**instances[0], "clinic": None, "mean_radius": "big"}]}
         )
         assert answer.status_code == 400 and "'mean_radius' is 'big', not a number" in answer.text
+        marked = {**instances[0], "mean_radius": "NA"}  # a gap, as `cookbook predict` reads it
+        assert httpx.post(url, json={"instances": [marked]}).status_code == 200
         assert httpx.post(url, json={"rows": []}).status_code == 400
         huge = httpx.post(url, content=b" " * (17 * 2**20))
         assert huge.status_code == 413

@@ -217,3 +217,23 @@ def test_gap_markers_in_a_numeric_column_stream_as_gaps(tmp_path):
     inputs, _ = next(iter(stream_batches.batches(train_part, 4096)))
     f3 = inputs["f3"].numpy()
     assert np.isnan(f3).sum() == train_part.stream.numeric["f3"].gaps and np.isfinite(f3).any()
+
+
+def test_a_refit_of_shards_that_stream_by_themselves_is_refused_before_training(
+    small_csv, tmp_path
+):
+    """Shards stream without data.stream set; their parts cannot be joined for a refit."""
+    from common.errors import UserError
+    from common.training.driver import train
+
+    rows = small_csv.read_text().splitlines()
+    for index in range(2):
+        (tmp_path / f"part-{index}.csv").write_text("\n".join([rows[0], *rows[1 + index :: 2]]))
+    config = load_config(
+        "binary",
+        ["data.dataset=csv", f"data.path={tmp_path / 'part-*.csv'}", "data.target=label",
+         "data.validation_split=0.2", "trainer.refit=true", f"output.dir={tmp_path / 'runs'}"],
+    )  # fmt: skip
+    with pytest.raises(UserError, match="trainer.refit retrains on training \\+ validation"):
+        train(config)
+    assert not (tmp_path / "runs").exists() or not list((tmp_path / "runs").rglob("2*"))

@@ -170,6 +170,16 @@ def test_cookbook_predict_names_a_bad_instance(rows_run, browser):
         "cookbookPredict([[1, 2, 3]]).then(arguments[0], e => arguments[0]({error: String(e)}))"
     )
     assert "instance 0 holds 3 numbers; the model takes 30" in answer["error"]
+    answer = browser.execute_async_script(  # "NA" is a gap, as `cookbook predict` reads it,
+        "cookbookPredict([['NA'].concat(Array(29).fill(1))])"  # which an array model refuses
+        ".then(() => arguments[0]({}), e => arguments[0]({error: String(e)}))"
+    )
+    assert "instance 0, value 0 is empty" in answer["error"]
+    answer = browser.execute_async_script(
+        "cookbookPredict([['big'].concat(Array(29).fill(1))])"
+        ".then(() => arguments[0]({}), e => arguments[0]({error: String(e)}))"
+    )
+    assert '"big", not a number' in answer["error"]
 
 
 def test_string_lookups_are_refused_in_one_line_pointing_to_serve(tmp_path):

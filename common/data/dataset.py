@@ -64,15 +64,23 @@ def take(x: Any, index: np.ndarray) -> Any:
     return x[index]
 
 
+def joinable(x: Any) -> bool:
+    """Whether `joined` takes examples of this kind (a stream's parts are not in memory)."""
+    return isinstance(x, np.ndarray) or hasattr(x, "iloc") or hasattr(x, "joined")
+
+
 def joined(first: Any, second: Any) -> Any:
-    """`first`'s examples followed by `second`'s, of arrays, DataFrames, FileSets or a series'
-    adjacent WindowSets: training and validation as one part, for a refit."""
+    """`first`'s examples followed by `second`'s, of arrays, DataFrames or file-backed parts
+    (FileSet, MaskFiles, TextPairs, a series' adjacent WindowSets): training and validation
+    as one part, for a refit."""
     if hasattr(first, "iloc"):
         import pandas as pd  # lazy: config checks import this module without pandas
 
         return pd.concat([first, second], ignore_index=True)
-    if hasattr(first, "joined"):  # FileSet, WindowSet
+    if hasattr(first, "joined"):
         return first.joined(second)
+    if not isinstance(first, np.ndarray):
+        raise TypeError(f"cannot join parts of {type(first).__name__}")
     return np.concatenate([first, second])
 
 

@@ -41,6 +41,7 @@ The tables live here (`load_parts`), the other sources beside it: `given_folders
 from __future__ import annotations
 
 import contextlib
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -150,7 +151,10 @@ def load_parts(data: DataConfig, classification: bool) -> Dataset:
     # 0); the other columns are typed over every part together.
     found = tables.column_kinds(read["train"], data.target, data.columns, paths["train"])
     ids = {name: "ignore" for name, kind in found.items() if kind == "ignore"}
-    kinds = tables.column_kinds(union, data.target, {**(data.columns or {}), **ids}, paths["train"])
+    with contextlib.redirect_stdout(io.StringIO()):  # its notes were the training file's
+        kinds = tables.column_kinds(
+            union, data.target, {**(data.columns or {}), **ids}, paths["train"]
+        )
     y, class_names = tables.targets(union, data.target, classification, paths["train"])
     x = tables.features(union, kinds, paths["train"])
     bounds = np.cumsum([0, *sizes])

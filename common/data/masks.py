@@ -59,6 +59,11 @@ class MaskFiles:
     def __getitem__(self, index) -> MaskFiles:
         return replace(self, paths=self.paths[index], counts=self.counts[index])
 
+    def joined(self, other: MaskFiles) -> MaskFiles:
+        """These masks, then `other`'s (training and validation)."""
+        paths = np.concatenate([self.paths, other.paths])
+        return replace(self, paths=paths, counts=np.concatenate([self.counts, other.counts]))
+
     def load(self, path, image_size: tuple[int, int]):
         """One mask from its path, as a TensorFlow op: (height, width) uint8 class indices,
         resized by nearest neighbour so no pixel gets a class between two."""

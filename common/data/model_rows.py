@@ -103,23 +103,44 @@ def chunks(
         encoding=tables.ENCODING,
         chunksize=rows or CHUNK_ROWS,
     )
-    empty = True
+    done, as_text = 0, False
     try:
         for table in reader:
-            empty = False
             table.columns = names
             for name in names:
                 if name not in numeric:
                     table[name] = table[name].str.strip()
+            done += len(table)
             yield typed(table, path, inputs), int(table.index[0]) + 2, table
     except UnicodeDecodeError:
         raise UserError(f"{path} is not UTF-8 text; save it as UTF-8 CSV.") from None
-    except ValueError as error:  # a numeric cell that is no number, or malformed CSV
+    except ValueError:  # a numeric cell that is no number, or one that is once stripped
         _name_the_cell(path, inputs)
+        as_text = True  # every cell reads once stripped ("NA " with a trailing space)
+    if as_text:
+        yield from _text_chunks(path, names, inputs, done, rows or CHUNK_ROWS)
+    elif not done:
+        raise UserError(f"{path} has a header but no rows.")
+
+
+def _text_chunks(path: Path, names: list[str], inputs: dict, skip: int, rows: int):
+    """`chunks` for the rows after the first `skip`, every cell read as stripped text and
+    typed by `typed`: the route for cells the C reader cannot take as they are written."""
+    import pandas as pd  # lazy: as above
+
+    options = {"dtype": str, "keep_default_na": False, "skipinitialspace": True}
+    try:
+        reader = pd.read_csv(
+            path, encoding=tables.ENCODING, chunksize=rows, skiprows=range(1, skip + 1), **options
+        )
+        for table in reader:
+            table.columns = names
+            table = table.apply(lambda column: column.str.strip())
+            table.index += skip
+            yield typed(table, path, inputs), int(table.index[0]) + 2, table
+    except ValueError as error:  # malformed CSV
         first = " ".join(str(error).split())[:200]
         raise UserError(f"{path} is not a well-formed CSV: {first}") from None
-    if empty:
-        raise UserError(f"{path} has a header but no rows.")
 
 
 def _name_the_cell(path: Path, inputs: dict[str, tuple[str, str]]) -> None:

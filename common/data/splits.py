@@ -94,7 +94,7 @@ def training_and_validation(split: Split, name: str = "refit") -> Split:
     return Split(
         name,
         joined(split.x_train, split.x_val),
-        np.concatenate([split.y_train, split.y_val]),
+        joined(split.y_train, split.y_val),
         None,
         None,
         split.num_classes,

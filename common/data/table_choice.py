@@ -127,7 +127,7 @@ def _numbers(column) -> bool:
     """Every filled cell is a number (and one is filled)."""
     import pandas as pd  # lazy: config checks import this module without pandas
 
-    filled = column[~tables.gaps(column)]
+    filled = column[column != ""]  # a series' gaps are refused; markers are no numbers here
     return bool(len(filled)) and bool(pd.to_numeric(filled, errors="coerce").notna().all())
 
 

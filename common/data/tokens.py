@@ -175,6 +175,10 @@ class TextPairs:
     def __getitem__(self, index) -> TextPairs:
         return TextPairs(self.sources[index], self.corpus)
 
+    def joined(self, other: TextPairs) -> TextPairs:
+        """These sources, then `other`'s, against this corpus (training and validation)."""
+        return TextPairs(np.concatenate([self.sources, other.sources]), self.corpus)
+
     @classmethod
     def split(
         cls, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, sentences: bool = True

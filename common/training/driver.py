@@ -32,7 +32,7 @@ import tensorflow as tf
 from common.config.run_info import RunInfo
 from common.config.schema import Config
 from common.data import pipeline, splits
-from common.data.dataset import Dataset
+from common.data.dataset import Dataset, joinable
 from common.data.splits import Split
 from common.distribute import strategies
 from common.errors import RunStopped, Terminated, UserError
@@ -122,10 +122,19 @@ def train(config: Config, run_dir: Path | None = None) -> tuple[Path, dict[str, 
 
 
 def check_refit(config: Config, dataset: Dataset) -> None:
-    """`trainer.refit` needs a validation part to pick its epoch count, before any run folder."""
+    """`trainer.refit` needs a validation part to pick its epoch count, and parts it can join
+    (not a stream's), checked before any run folder."""
+    if not config.trainer.refit:
+        return
+    if not (joinable(dataset.x_train) and joinable(dataset.y_train)):
+        raise UserError(
+            "trainer.refit retrains on training + validation joined in memory, and this "
+            "CSV streams: set trainer.refit=false (or data.stream=false, for one file that "
+            "fits in memory)."
+        )
     given = dataset.x_val is not None and len(dataset.x_val) > 0
     carved = config.data.validation_split > 0
-    if config.trainer.refit and config.data.split == "holdout" and not (given or carved):
+    if config.data.split == "holdout" and not (given or carved):
         raise UserError(
             "trainer.refit picks the epoch count on a validation part, and this run has none "
             "(data.validation_split=0): set data.validation_split=0.2 (or give "

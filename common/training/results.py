@@ -156,7 +156,14 @@ def write_predictions(test: predicting.SplitOutputs, task: str, path: Path, ids=
     rows = [[f"{v:.6g}" for v in (t, *row)] for t, row in zip(target, output, strict=True)]
     header = ["target", *names]
     if ids is not None and len(ids) == len(rows):
-        id_names = [name for name in ids.columns if name not in header]
+        id_names = [  # not a name the report reads as an output
+            name
+            for name in ids.columns
+            if name not in header
+            and name != "prediction"
+            and name != "probability"
+            and not name.startswith("prob_")
+        ]
         header = [*id_names, *header]
         rows = [[*key, *row] for key, row in zip(ids[id_names].to_numpy(), rows, strict=True)]
     text = io.StringIO()

@@ -42,8 +42,12 @@
     return shape.reduce((a, b) => a * b, 1);
   }
 
+  // Cells that mean "no value" in a numeric column: common/data/tables.py's GAP_MARKERS.
+  const GAPS = ["", "NA", "N/A", "n/a", "#N/A", "NaN", "nan", "null", "NULL", "None", "<NA>", "?"];
+
   function number(value, what) {
-    if (value === null || value === undefined || value === "") return NaN;
+    if (value === null || value === undefined) return NaN;
+    if (typeof value === "string" && GAPS.includes(value.trim())) return NaN;
     const parsed = typeof value === "number" ? value : Number(String(value).trim());
     if (typeof value === "boolean" || Number.isNaN(parsed) || !Number.isFinite(parsed)) {
       throw new Error(`${what} is ${JSON.stringify(value)}, not a number`);
