@@ -253,7 +253,7 @@ def _read(lines: list[str], header: list[str], dtypes: dict[str, str], numeric):
         names=header,
         dtype={name: dtypes.get(name, str) for name in header},
         keep_default_na=False,
-        na_values={name: ["", *tables.GAP_MARKERS] for name in numeric},
+        na_values={name: tables.GAP_CELLS for name in numeric},
         skipinitialspace=True,
     )
 

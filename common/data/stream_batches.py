@@ -91,7 +91,7 @@ def _decoder(part: CsvPart, labelled: bool):
             default_value=-1,
         )
 
-    markers = tf.constant(["", *tables.GAP_MARKERS])
+    markers = tf.constant(tables.GAP_CELLS)
 
     def number(cells: tf.Tensor) -> tf.Tensor:  # a gap (`tables.gaps`) is NaN
         empty = tf.reduce_any(tf.equal(cells[:, None], markers[None, :]), axis=1)

@@ -137,12 +137,12 @@ def _column_key(name: str) -> str:
 # Cells that mean "no value" in a numeric column, as R, Excel, SQL dumps and UCI files write
 # it (pandas' defaults, and UCI's "?"). In a text column they stay text: "NA" may be a class.
 GAP_MARKERS = ("NA", "N/A", "n/a", "#N/A", "NaN", "nan", "null", "NULL", "None", "<NA>", "?")
+GAP_CELLS = ("", *GAP_MARKERS)  # every cell a numeric column reads as a gap
 
 
 def gaps(column, markers: bool = True):
-    """Which cells of a text column are gaps: empty, or (`markers`) a `GAP_MARKERS` cell."""
-    empty = column == ""
-    return empty | column.isin(GAP_MARKERS) if markers else empty
+    """Which cells of a text column are gaps: empty, or (`markers`) any of `GAP_CELLS`."""
+    return column.isin(GAP_CELLS) if markers else column == ""
 
 
 def numbers(

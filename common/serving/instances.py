@@ -22,7 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from common.data import readable
-from common.data.tables import GAP_MARKERS
+from common.data.tables import GAP_CELLS
 from common.serving.inputs import input_columns
 
 KINDS = ("table", "image", "text", "rows")
@@ -100,7 +100,7 @@ class Reader:
     @staticmethod
     def _cell(value: Any, column: str, kind: str, index: int) -> Any:
         if kind == "numeric":
-            if value is None or (isinstance(value, str) and value.strip() in ("", *GAP_MARKERS)):
+            if value is None or (isinstance(value, str) and value.strip() in GAP_CELLS):
                 return math.nan
             if isinstance(value, bool) or not isinstance(value, int | float | str):
                 raise BadInstances(f"instance {index}: {column!r} is {value!r}, not a number.")

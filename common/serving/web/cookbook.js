@@ -42,7 +42,7 @@
     return shape.reduce((a, b) => a * b, 1);
   }
 
-  // Cells that mean "no value" in a numeric column: common/data/tables.py's GAP_MARKERS.
+  // Cells that mean "no value" in a numeric column: common/data/tables.py's GAP_CELLS.
   const GAPS = ["", "NA", "N/A", "n/a", "#N/A", "NaN", "nan", "null", "NULL", "None", "<NA>", "?"];
 
   function number(value, what) {
