@@ -98,7 +98,7 @@ def chunks(
         path,
         dtype={cell: "float64" if cell.strip() in numeric else str for cell in raw},
         keep_default_na=False,
-        na_values={cell: ["", *tables.GAP_MARKERS] for cell in raw if cell.strip() in numeric},
+        na_values={cell: tables.GAP_CELLS for cell in raw if cell.strip() in numeric},
         skipinitialspace=True,
         encoding=tables.ENCODING,
         chunksize=rows or CHUNK_ROWS,
@@ -114,9 +114,8 @@ def chunks(
             yield typed(table, path, inputs), int(table.index[0]) + 2, table
     except UnicodeDecodeError:
         raise UserError(f"{path} is not UTF-8 text; save it as UTF-8 CSV.") from None
-    except ValueError:  # a numeric cell that is no number, or one that is once stripped
-        _name_the_cell(path, inputs)
-        as_text = True  # every cell reads once stripped ("NA " with a trailing space)
+    except ValueError:  # a cell the C reader cannot take: "NA " with a space, or no number
+        as_text = True  # the text route from this chunk on names a cell that is no number
     if as_text:
         yield from _text_chunks(path, names, inputs, done, rows or CHUNK_ROWS)
     elif not done:
@@ -138,16 +137,8 @@ def _text_chunks(path: Path, names: list[str], inputs: dict, skip: int, rows: in
             table = table.apply(lambda column: column.str.strip())
             table.index += skip
             yield typed(table, path, inputs), int(table.index[0]) + 2, table
+    except UnicodeDecodeError:
+        raise UserError(f"{path} is not UTF-8 text; save it as UTF-8 CSV.") from None
     except ValueError as error:  # malformed CSV
         first = " ".join(str(error).split())[:200]
         raise UserError(f"{path} is not a well-formed CSV: {first}") from None
-
-
-def _name_the_cell(path: Path, inputs: dict[str, tuple[str, str]]) -> None:
-    """Raises `tables.numbers`' message for the first numeric cell that is no number."""
-    import pandas as pd  # lazy: as above
-
-    options = {"dtype": str, "keep_default_na": False, "skipinitialspace": True}
-    for table in pd.read_csv(path, encoding=tables.ENCODING, chunksize=CHUNK_ROWS, **options):
-        table.columns = [str(column).strip() for column in table.columns]
-        typed(table.apply(lambda column: column.str.strip()), path, inputs)
