@@ -19,7 +19,7 @@ import numpy as np
 
 from common.config.schema import DataConfig
 from common.data import files, given_folders, given_parts, series, stream, stream_scan, tables
-from common.data.dataset import Dataset, holdout_split
+from common.data.dataset import Dataset, holdout_split, take
 from common.data.paths import user_path
 from common.errors import ConfigError, unknown_name
 
@@ -41,11 +41,11 @@ def load_csv(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
             f"{data.path} has {rows} of data; at least {MIN_ROWS} are needed to split off test "
             "and validation examples. Bring more rows.",
         )
-    x_train, x_test, y_train, y_test = holdout_split(x, y, data.test_split, seed, stratify)
-    test_ids = None
-    if len(ids.columns):  # the same seeded cut of the rows' identifiers
-        test_ids = holdout_split(ids, y, data.test_split, seed, stratify)[1]
-    return Dataset(x_train, y_train, x_test, y_test, class_names, test_ids=test_ids)
+    kept, held, y_train, y_test = holdout_split(
+        np.arange(len(y)), y, data.test_split, seed, stratify
+    )
+    test_ids = take(ids, held) if len(ids.columns) else None  # the test rows' identifiers
+    return Dataset(take(x, kept), y_train, take(x, held), y_test, class_names, test_ids=test_ids)
 
 
 def load_folder(name: str, data: DataConfig, seed: int, stratify: bool) -> Dataset:
