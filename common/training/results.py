@@ -156,14 +156,8 @@ def write_predictions(test: predicting.SplitOutputs, task: str, path: Path, ids=
     rows = [[f"{v:.6g}" for v in (t, *row)] for t, row in zip(target, output, strict=True)]
     header = ["target", *names]
     if ids is not None and len(ids) == len(rows):
-        id_names = [  # not a name the report reads as an output
-            name
-            for name in ids.columns
-            if name not in header
-            and name != "prediction"
-            and name != "probability"
-            and not name.startswith("prob_")
-        ]
+        outputs = ("target", "prediction", "probability")  # names the report reads
+        id_names = [c for c in ids.columns if c not in outputs and not c.startswith("prob_")]
         header = [*id_names, *header]
         rows = [[*key, *row] for key, row in zip(ids[id_names].to_numpy(), rows, strict=True)]
     text = io.StringIO()
