@@ -12,8 +12,9 @@ from common.errors import ConfigError
 from tests.conftest import cookbook
 
 
-@pytest.fixture
-def files(tmp_path):
+def breast_cancer_parts(folder):
+    """(the table, its paths): breast cancer as train (400), test (100) and validation (69)
+    CSVs, the target as class names."""
     table = load_breast_cancer(as_frame=True).frame
     table.columns = [c.replace(" ", "_") for c in table.columns]
     table["target"] = table["target"].map({0: "malignant", 1: "benign"})
@@ -23,9 +24,14 @@ def files(tmp_path):
         ("test", slice(400, 500)),
         ("val", slice(500, None)),
     ):
-        paths[name] = tmp_path / f"{name}.csv"
+        paths[name] = folder / f"{name}.csv"
         table.iloc[rows].to_csv(paths[name], index=False)
     return table, paths
+
+
+@pytest.fixture
+def files(tmp_path):
+    return breast_cancer_parts(tmp_path)
 
 
 def config(paths, *extra):

@@ -8,13 +8,13 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.datasets import load_breast_cancer
 
 from common.data import splits
 from common.errors import UserError
 from common.training.driver import train
 from common.training.results import load_model
 from tests.conftest import tiny
+from tests.test_given_split import breast_cancer_parts
 from tests.test_given_splits import load, series, series_files
 
 
@@ -38,24 +38,9 @@ def test_refit_trains_a_fresh_model_on_training_and_validation(tmp_path):
     assert metrics["verdict"]["beats_baseline"] is True
 
 
-def csv_parts(folder):
-    """Breast cancer as train (400), validation (69) and test (100) CSVs."""
-    table = load_breast_cancer(as_frame=True).frame
-    table.columns = [column.replace(" ", "_") for column in table.columns]
-    paths = {}
-    for name, rows in (
-        ("train", slice(0, 400)),
-        ("test", slice(400, 500)),
-        ("val", slice(500, None)),
-    ):
-        paths[name] = folder / f"{name}.csv"
-        table.iloc[rows].to_csv(paths[name], index=False)
-    return paths
-
-
 @pytest.mark.slow
 def test_a_given_validation_file_joins_the_training_rows_in_the_refit(tmp_path, capsys):
-    paths = csv_parts(tmp_path)
+    _, paths = breast_cancer_parts(tmp_path)
     config = tiny(
         "binary",
         tmp_path / "runs",
